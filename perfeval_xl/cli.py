@@ -1,0 +1,160 @@
+"""The `perfeval` command: thin over the library.
+
+Each command parses its arguments, calls the library, renders the result and
+sets the exit status (outputs.md): 0 when every file was read and has no
+error-level finding, 1 when some file has errors or could not be read, 2 for
+a usage error. Only this module prints. Heavy libraries are imported inside
+the commands, so that `perfeval --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="项目支出绩效自评：读取填报表、校验、按规则评分，生成附件1 项目支出绩效自评表。",
+)
+
+ProfileOption = Annotated[
+    str, typer.Option("--profile", "-p", help="评分规则：内置名称（national、local）或 TOML 文件路径。")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（供程序读取）。")]
+
+
+def _load_profile(name: str):
+    from .profiles import ProfileError, load_profile
+
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        typer.echo(f"perfeval: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _failure_line(result) -> str:
+    where = f" [{result.failure.location}]" if result.failure.location else ""
+    return f"{result.source_path}{where}: {result.failure.message} ({result.failure.code})"
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Option("--output", "-o", help="写出的文件路径。")] = Path("项目支出绩效自评填报表.xlsx"),
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖。")] = False,
+) -> None:
+    """写出空白的标准填报表（含填报说明、下拉列表和数值校验）。"""
+    from .template import write_intake
+
+    if output.exists() and not force:
+        typer.echo(f"perfeval: {output} 已存在，未覆盖（如需覆盖请加 --force）", err=True)
+        raise typer.Exit(1)
+    write_intake(output)
+    typer.echo(f"已写出空白填报表：{output}")
+
+
+@app.command()
+def check(
+    intakes: Annotated[list[Path], typer.Argument(help="一个或多个填报表（xlsx、xlsm、xls、ods）。", show_default=False)],
+    profile: ProfileOption = "national",
+    as_json: JsonOption = False,
+) -> None:
+    """读取并校验填报表，列出所有问题及其位置；不写任何文件。"""
+    from .evaluate import evaluate_file
+    from .record import to_record
+
+    rules = _load_profile(profile)
+    results = [evaluate_file(path, rules) for path in intakes]
+    if as_json:
+        records = [to_record(result) for result in results]
+        typer.echo(json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2))
+    else:
+        console = _console()
+        for result in results:
+            _render_findings(console, result)
+    raise typer.Exit(int(any(result.has_errors for result in results)))
+
+
+def _render_findings(console, result) -> None:
+    from rich.table import Table
+
+    if result.failure is not None:
+        console.print(f"[bold red]✗[/] {_failure_line(result)}", markup=True)
+        return
+    counts = {level: sum(1 for p in result.problems if p.severity.value == level) for level in ("error", "warning", "info")}
+    if result.problems:
+        table = Table(title=result.source_path, title_justify="left", show_lines=False)
+        for column in ("级别", "位置", "代码", "说明"):
+            table.add_column(column, overflow="fold")
+        colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+        for found in result.problems:
+            colour = colours[found.severity.value]
+            table.add_row(f"[{colour}]{found.severity.label}[/]", found.location, found.code, found.message)
+        console.print(table)
+    mark = "[bold red]✗[/]" if counts["error"] else "[bold green]✓[/]"
+    console.print(
+        f"{mark} {result.source_path}：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}；"
+        f"核算总分 {result.total_score}（{result.grade}）",
+        markup=True,
+    )
+
+
+@app.command()
+def score(
+    intake: Annotated[Path, typer.Argument(help="填报表（xlsx、xlsm、xls、ods）。", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="附件1 工作簿写入的文件夹。")] = Path("."),
+    profile: ProfileOption = "national",
+    as_json: JsonOption = False,
+) -> None:
+    """为一个项目评分，写出附件1 项目支出绩效自评表工作簿。"""
+    from .evaluate import evaluate_file
+    from .record import to_json
+    from .writers.annex import annex_filename, write_annex
+
+    rules = _load_profile(profile)
+    result = evaluate_file(intake, rules)
+    if result.failure is not None:
+        if as_json:
+            typer.echo(to_json(result, indent=2))
+        typer.echo(f"perfeval: {_failure_line(result)}", err=True)
+        raise typer.Exit(1)
+    name = annex_filename(result)
+    if (out_dir / name).resolve() == intake.resolve():
+        name = name[: -len(".xlsx")] + "_评分.xlsx"
+    written = write_annex(result, out_dir, filename=name)
+    if as_json:
+        typer.echo(to_json(result, indent=2))
+    else:
+        errors = sum(1 for p in result.problems if p.severity.value == "error")
+        warnings = sum(1 for p in result.problems if p.severity.value == "warning")
+        unverified = sum(1 for item in result.indicators if not item.verified)
+        typer.echo(
+            f"{result.intake.project.name}：核算总分 {result.total_score}（{result.grade}），"
+            f"预算执行率 {_rate(result.budget.rate)}，未核实指标 {unverified} 项，错误 {errors}，警告 {warnings}"
+        )
+        typer.echo(f"已写出：{written}")
+    raise typer.Exit(int(result.has_errors))
+
+
+def _rate(rate) -> str:
+    return "—" if rate is None else f"{rate:.2%}"
+
+
+def main() -> None:
+    app(prog_name="perfeval")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""One project from intake to Result: read, score, check.
+
+`score_project` is pure (an Intake and a Profile in, a Result out);
+`evaluate_file` adds the file: it reads, hashes and scores one workbook and
+never raises for a bad file — a file that cannot be read becomes a Result
+with `failure` set, so a batch can go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .checks import run_checks
+from .intake import read_intake
+from .model import Intake
+from .problems import ERROR, Problem, problem, sort_key
+from .profiles import Profile
+from .scoring import ZERO, BudgetScore, IndicatorScore, score_budget, score_indicator
+
+
+@dataclass(frozen=True)
+class Result:
+    source_path: str
+    source_sha256: str
+    profile: Profile
+    intake: Intake | None
+    budget: BudgetScore | None
+    indicators: tuple[IndicatorScore, ...]
+    total_score: Decimal | None
+    self_total: Decimal | None
+    grade: str | None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    failure: Problem | None = None   # set when the file could not be read
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def has_errors(self) -> bool:
+        return self.failure is not None or any(p.severity == ERROR for p in self.problems)
+
+    def dimension_scores(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for item in self.indicators:
+            totals[item.indicator.level1] = totals.get(item.indicator.level1, ZERO) + item.score
+        return totals
+
+    @property
+    def unverified_points(self) -> Decimal:
+        return sum((item.score for item in self.indicators if not item.verified), ZERO)
+
+
+def score_project(intake: Intake, profile: Profile, reader_problems: tuple[Problem, ...] = (), *, source_path: str = "", source_sha256: str = "") -> Result:
+    budget, found = score_budget(intake.budget, intake.budget_row, profile)
+    scores = []
+    for row in intake.indicators:
+        scored, row_found = score_indicator(row, profile)
+        scores.append(scored)
+        found += row_found
+    scores = tuple(scores)
+    total = budget.score + sum((item.score for item in scores), ZERO)
+    found += run_checks(intake, budget, scores, total, profile)
+    problems = tuple(sorted((*reader_problems, *found), key=sort_key))
+    return Result(
+        source_path=source_path,
+        source_sha256=source_sha256,
+        profile=profile,
+        intake=intake,
+        budget=budget,
+        indicators=scores,
+        total_score=total,
+        self_total=self_total(intake, budget, scores),
+        grade=profile.grade(total),
+        problems=problems,
+    )
+
+
+def self_total(intake: Intake, budget: BudgetScore, scores: tuple[IndicatorScore, ...]) -> Decimal | None:
+    """The department's own total: its 合计 row's figure, else the sum of its scores."""
+    for row in intake.total_rows:
+        if row.self_score is not None:
+            return row.self_score
+    given = [budget.self_score] + [item.indicator.self_score for item in scores]
+    given = [value for value in given if value is not None]
+    return sum(given, ZERO) if given else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def evaluate_file(path: str | Path, profile: Profile, *, display_path: str | None = None) -> Result:
+    path = Path(path)
+    shown = display_path or str(path)
+    try:
+        digest = sha256_of(path)
+    except OSError as exc:
+        failure = problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")
+        return failed(shown, "", profile, failure)
+    intake, reader_problems = read_intake(path)
+    if intake is None:
+        file_level = [p for p in reader_problems if p.cell is None and p.code in ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb")]
+        failure = file_level[0] if file_level else sorted(reader_problems, key=sort_key)[0]
+        return failed(shown, digest, profile, failure, tuple(sorted(reader_problems, key=sort_key)))
+    return score_project(intake, profile, tuple(reader_problems), source_path=shown, source_sha256=digest)
+
+
+def failed(path: str, digest: str, profile: Profile, failure: Problem, found: tuple[Problem, ...] = ()) -> Result:
+    return Result(path, digest, profile, None, None, (), None, None, None, found or (failure,), failure)

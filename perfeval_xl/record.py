@@ -1,0 +1,82 @@
+"""The result record, schema `perfeval-result/1` (outputs.md), as plain dicts."""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+
+from .evaluate import Result
+from .scoring import IndicatorScore, fmt
+
+SCHEMA = "perfeval-result/1"
+RATE_PLACES = Decimal("0.0001")
+
+
+def _num(value: Decimal | None, places: Decimal = Decimal("0.01")) -> float | None:
+    if value is None:
+        return None
+    return float(value.quantize(places, rounding=ROUND_HALF_UP))
+
+
+def _indicator(item: IndicatorScore) -> dict:
+    row = item.indicator
+    actual = row.actual
+    if row.actual_is_percent and isinstance(actual, (int, float)):
+        actual_text = f"{fmt(Decimal(repr(actual)) * 100)}%"
+    elif isinstance(actual, float):
+        actual_text = fmt(Decimal(repr(actual)))
+    else:
+        actual_text = "" if actual is None else str(actual)
+    return {
+        "row": row.row,
+        "level1": row.level1,
+        "level2": row.level2,
+        "name": row.name,
+        "weight": _num(item.weight),
+        "target": row.target,
+        "actual": actual_text,
+        "kind": item.kind,
+        "completion": _num(item.completion, RATE_PLACES),
+        "score": _num(item.score),
+        "self_score": _num(row.self_score),
+        "verified": item.verified,
+    }
+
+
+def to_record(result: Result) -> dict:
+    record: dict = {
+        "schema": SCHEMA,
+        "source": {"path": result.source_path, "sha256": result.source_sha256},
+        "profile": result.profile.name,
+    }
+    if result.failure is not None:
+        record["error"] = {"code": result.failure.code, "message": result.failure.message}
+        record["problems"] = [p.to_dict() for p in result.problems]
+        return record
+    project, budget = result.intake.project, result.budget
+    record["project"] = {
+        "year": project.year,
+        "name": project.name,
+        "code": project.code,
+        "department": project.department,
+        "unit": project.unit,
+    }
+    record["budget"] = {
+        "initial": _num(budget.initial, Decimal("0.000001")),
+        "annual": _num(budget.annual, Decimal("0.000001")),
+        "received": _num(budget.received, Decimal("0.000001")),
+        "executed": _num(budget.executed, Decimal("0.000001")),
+        "rate": _num(budget.rate, RATE_PLACES),
+        "weight": _num(budget.weight),
+        "score": _num(budget.score),
+    }
+    record["indicators"] = [_indicator(item) for item in result.indicators]
+    record["total_score"] = _num(result.total_score)
+    record["self_total"] = _num(result.self_total)
+    record["grade"] = result.grade
+    record["problems"] = [p.to_dict() for p in result.problems]
+    return record
+
+
+def to_json(result: Result, *, indent: int | None = None) -> str:
+    return json.dumps(to_record(result), ensure_ascii=False, indent=indent, sort_keys=False)

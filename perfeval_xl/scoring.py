@@ -1,0 +1,284 @@
+"""Pure scoring by scoring.md: plain data and a profile in, scores out.
+
+Every score is Decimal, rounded half-up to 2 places; the total is the sum of
+the rounded scores (§6). Each scored line also carries the rule it used and
+its arithmetic written out, so that an auditor can redo it by hand. Findings
+that arise while scoring (an unreadable actual, a qualitative band) are
+returned beside the score; the cross-cutting checks live in checks.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from . import levels, targets
+from .model import ANNUAL, APPROPRIATION, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED, SOURCE_ROWS, TOTAL
+from .model import BudgetLine, BudgetTable, IndicatorRow, SpecialRow
+from .problems import ERROR, WARNING, Problem, problem
+from .profiles import Profile
+from .text import normalise, text_of
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+ACHIEVED, PARTIAL, FAILED = "achieved", "partial", "failed"
+LEVEL_NAMES = {
+    ACHIEVED: "达成年度指标",
+    PARTIAL: "部分达成年度指标并具有一定效果",
+    FAILED: "未达成年度指标且效果较差",
+}
+_LEVEL_WORDS = {
+    ACHIEVED: ("达成年度指标", "达成", "已达成", "达成预期指标", "完成", "已完成", "达到", "达标", "是"),
+    PARTIAL: ("部分达成年度指标并具有一定效果", "部分达成", "基本达成", "基本完成"),
+    FAILED: ("未达成年度指标且效果较差", "未达成", "未完成", "否"),
+}
+_LEVEL_OF = {normalise(word): level for level, words in _LEVEL_WORDS.items() for word in words}
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt(value: Decimal | None) -> str:
+    """A number as the arithmetic shows it: 12.5, 98, 0.9865."""
+    if value is None:
+        return "—"
+    text = format(value.normalize(), "f")
+    return text
+
+
+@dataclass(frozen=True)
+class BudgetScore:
+    initial: Decimal
+    annual: Decimal
+    received: Decimal | None
+    executed: Decimal
+    rate: Decimal | None          # unrounded fraction; None when the budget is 0
+    weight: Decimal
+    score: Decimal
+    self_score: Decimal | None
+    arithmetic: str
+    cells: dict[str, str]         # stage -> A1 on 预算执行 of the effective total
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    indicator: IndicatorRow
+    weight: Decimal               # 0 when the written weight is invalid
+    kind: str | None              # positive reverse range qualitative; None when unreadable
+    target: targets.Target
+    actual: targets.Actual | None
+    level: str | None             # qualitative level key
+    completion: Decimal | None
+    score: Decimal
+    verified: bool
+    rule: str
+    arithmetic: str
+
+
+# --- budget execution (§1) -------------------------------------------------------
+
+
+def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank."""
+    total = budget.lines.get(TOTAL)
+    anchor = total or budget.lines.get(APPROPRIATION)
+    cells = dict(anchor.cells) if anchor else {}
+    if total is not None and not total.is_blank():
+        return {stage: total.amount(stage) for stage in total.amounts}, cells
+    sums: dict[str, Decimal] = {}
+    for key in SOURCE_ROWS:
+        line = budget.lines.get(key)
+        if line is None:
+            continue
+        for stage in line.amounts:
+            sums[stage] = sums.get(stage, ZERO) + line.amount(stage)
+    return sums, cells
+
+
+def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Profile) -> tuple[BudgetScore, list[Problem]]:
+    amounts, cells = effective_total(budget)
+    annual = amounts.get(ANNUAL, ZERO)
+    executed = amounts.get(EXECUTED, ZERO)
+    weight = profile.budget_weight
+    if budget_row is not None and budget_row.weight is not None and budget_row.weight > 0:
+        weight = budget_row.weight
+    found: list[Problem] = []
+    if annual == 0:
+        rate, score = None, ZERO
+        arithmetic = f"全年预算数为0，得分 = 0"
+        found.append(problem("budget-zero", ERROR, BUDGET_SHEET, cells.get(ANNUAL)))
+    else:
+        rate = executed / annual
+        score = money(weight * min(rate, ONE))
+        arithmetic = f"{fmt(weight)} × min(1, {fmt(executed)} / {fmt(annual)}) = {score}"
+        if rate > 1:
+            found.append(
+                problem(
+                    "execution-over-budget", ERROR, BUDGET_SHEET, cells.get(EXECUTED),
+                    executed=executed, annual=annual, rate=f"{rate:.2%}",
+                )
+            )
+    received = amounts.get(RECEIVED) if budget.received_reported else None
+    return (
+        BudgetScore(
+            initial=amounts.get(INITIAL, ZERO),
+            annual=annual,
+            received=received,
+            executed=executed,
+            rate=rate,
+            weight=weight,
+            score=score,
+            self_score=budget_row.self_score if budget_row else None,
+            arithmetic=arithmetic,
+            cells=cells,
+        ),
+        found,
+    )
+
+
+# --- indicators (§2, §3, §4) --------------------------------------------------------
+
+
+def parse_row_target(row: IndicatorRow) -> targets.Target:
+    level2 = levels.COST_LEVEL2 if levels.is_cost(row.level1, row.level2) else row.level2
+    return targets.parse_target(row.target, nature=row.nature, unit=row.unit, level2=level2)
+
+
+def score_indicator(row: IndicatorRow, profile: Profile) -> tuple[IndicatorScore, list[Problem]]:
+    weight = row.weight if row.weight is not None and row.weight > 0 else ZERO
+    target = parse_row_target(row)
+    if target.kind == targets.QUALITATIVE:
+        return _score_qualitative(row, weight, target, profile)
+    if target.kind == targets.UNREADABLE:
+        score, fallback = _unverified(row, weight)
+        found = [problem("target-unreadable", ERROR, INDICATOR_SHEET, row.cell("target"), target=row.target, **fallback)]
+        return _result(row, weight, None, target, None, None, None, score, False, "无法识别年度指标值", fallback["fallback"]), found
+    actual = targets.parse_actual(row.actual, target, percent_format=row.actual_is_percent)
+    actual_text = _shown(row.actual, row.actual_is_percent)
+    if actual.error == "actual-missing":
+        found = [problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual"))]
+        return _result(row, weight, target.kind, target, actual, None, None, ZERO, True, "实际完成值未填写", "得分 = 0"), found
+    if actual.error in ("unit-mismatch", "actual-not-number"):
+        score, fallback = _unverified(row, weight)
+        found = [
+            problem(actual.error, ERROR, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, target=row.target, **fallback)
+        ]
+        return _result(row, weight, target.kind, target, actual, None, None, score, False, "无法核算（未核实）", fallback["fallback"]), found
+    found = []
+    if actual.operator_copied:
+        found.append(problem("operator-in-actual", WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, value=actual.value))
+    completion, score, rule, arithmetic = quantitative(target, actual.value, weight, profile)
+    return _result(row, weight, target.kind, target, actual, None, completion, score, True, rule, arithmetic), found
+
+
+def _shown(value: object, percent: bool) -> str:
+    if percent and isinstance(value, (int, float)):
+        return f"{fmt(Decimal(repr(value)) * 100)}%"
+    return text_of(value)
+
+
+def _unverified(row: IndicatorRow, weight: Decimal) -> tuple[Decimal, dict[str, str]]:
+    """An indicator we cannot verify scores the department's word, capped (§2)."""
+    if row.self_score is not None:
+        score = money(max(ZERO, min(row.self_score, weight)))
+        return score, {
+            "fallback": f"已按自评得分 {fmt(score)} 计入",
+            "fallback_en": f"counted at the self score {fmt(score)}",
+        }
+    return ZERO, {"fallback": "无自评得分，计0分", "fallback_en": "no self score: 0"}
+
+
+def _result(row, weight, kind, target, actual, level, completion, score, verified, rule, arithmetic) -> IndicatorScore:
+    return IndicatorScore(row, weight, kind, target, actual, level, completion, score, verified, rule, arithmetic)
+
+
+def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profile: Profile) -> tuple[Decimal | None, Decimal, str, str]:
+    """(completion, score, rule, arithmetic) for a readable target and actual (§3)."""
+    b = max(actual, ZERO)
+    w = fmt(weight)
+    if target.kind == targets.RANGE:
+        low, high = target.low, target.high
+        if low <= b <= high:
+            return ONE, money(weight), "区间", f"{fmt(low)} ≤ {fmt(b)} ≤ {fmt(high)}：{w} × 1 = {money(weight)}"
+        if b < low:
+            fraction = b / low
+            score = money(weight * fraction)
+            return fraction, score, "区间（低于下限）", f"{w} × {fmt(b)} / {fmt(low)} = {score}"
+        fraction = high / b
+        score = money(weight * fraction)
+        return fraction, score, "区间（高于上限）", f"{w} × {fmt(high)} / {fmt(b)} = {score}"
+    a = target.value
+    if target.kind == targets.REVERSE:
+        completion = ONE if b == 0 else a / b
+        if a == 0:
+            score = money(weight) if b <= 0 else ZERO
+            return completion, score, "反向指标（目标为0）", f"{fmt(b)} {'≤' if b <= 0 else '>'} 0：得分 {score}"
+        if b <= a:
+            return completion, money(weight), "反向指标", f"{fmt(b)} ≤ {fmt(a)}：{w} × 1 = {money(weight)}"
+        if profile.reverse == "linear":
+            score = money(weight * max(ZERO, ONE - (b - a) / a))
+            return completion, score, "反向指标（线性）", f"{w} × max(0, 1 − ({fmt(b)} − {fmt(a)}) / {fmt(a)}) = {score}"
+        score = money(weight * a / b)
+        return completion, score, "反向指标", f"{w} × min(1, {fmt(a)} / {fmt(b)}) = {score}"
+    if a == 0:
+        return None, money(weight), "正向指标（目标为0）", f"{fmt(b)} ≥ 0：{w} × 1 = {money(weight)}"
+    completion = b / a
+    score = money(weight * min(completion, ONE))
+    return completion, score, "正向指标", f"{w} × min(1, {fmt(b)} / {fmt(a)}) = {score}"
+
+
+def qualitative_level(row: IndicatorRow, target: targets.Target) -> str | None:
+    """The level from 达成情况, else from an actual that names one (§4)."""
+    achievement = normalise(row.achievement)
+    if achievement:
+        return _LEVEL_OF.get(achievement)
+    actual = normalise(row.actual) if isinstance(row.actual, str) else ""
+    if not actual:
+        return None
+    if actual in _LEVEL_OF:
+        return _LEVEL_OF[actual]
+    if actual == normalise(row.target):
+        return ACHIEVED
+    return None
+
+
+def _score_qualitative(row: IndicatorRow, weight: Decimal, target: targets.Target, profile: Profile):
+    level = qualitative_level(row, target)
+    level_cell = row.cell("achievement")
+    found: list[Problem] = []
+    if level is None:
+        if not normalise(row.achievement) and row.actual in ("", None):
+            found.append(problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual")))
+            return _result(row, weight, targets.QUALITATIVE, target, None, None, None, ZERO, True, "定性（未填写）", "得分 = 0"), found
+        shown = row.achievement or _shown(row.actual, row.actual_is_percent)
+        if row.self_score is not None:
+            score, fallback = _unverified(row, weight)
+            found.append(problem("qualitative-level-missing", WARNING, INDICATOR_SHEET, level_cell, actual=shown, **fallback))
+            return _result(row, weight, targets.QUALITATIVE, target, None, None, None, score, False, "定性（达成情况不明）", fallback["fallback"]), found
+        found.append(
+            problem("qualitative-level-missing", ERROR, INDICATOR_SHEET, level_cell, actual=shown,
+                    fallback="无自评得分，计0分", fallback_en="no self score: 0")
+        )
+        return _result(row, weight, targets.QUALITATIVE, target, None, None, None, ZERO, True, "定性（达成情况不明）", "得分 = 0"), found
+    low_share, high_share = profile.bands[level]
+    low, high = money(weight * low_share), money(weight * high_share)
+    name = LEVEL_NAMES[level]
+    band = f"{fmt(weight)} × [{fmt(low_share)}, {fmt(high_share)}] = [{low}, {high}]"
+    if row.self_score is None:
+        score = high if level == ACHIEVED else low
+        found.append(problem("qualitative-score-missing", WARNING, INDICATOR_SHEET, level_cell, level=name, score=score))
+        arithmetic = f"{name}，区间 {band}，未填自评得分，取{'上限' if level == ACHIEVED else '下限'} {score}"
+    elif low <= row.self_score <= high:
+        score = money(row.self_score)
+        arithmetic = f"{name}，区间 {band}，自评得分 {fmt(row.self_score)} 在区间内，得分 {score}"
+    else:
+        score = low if row.self_score < low else high
+        found.append(
+            problem("qualitative-band", ERROR, INDICATOR_SHEET, row.cell("self_score"),
+                    level=name, self_score=row.self_score, low=low, high=high, score=score)
+        )
+        arithmetic = f"{name}，区间 {band}，自评得分 {fmt(row.self_score)} 超出区间，取 {score}"
+    return _result(row, weight, targets.QUALITATIVE, target, None, level, None, score, True, "定性指标", arithmetic), found

@@ -1,0 +1,1 @@
+"""Workbook writers: the Annex 1 workbook per project and the summary."""
