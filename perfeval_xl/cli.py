@@ -46,8 +46,12 @@ def _console(stderr: bool = False):
 
 
 def _failure_line(result) -> str:
-    where = f" [{result.failure.location}]" if result.failure.location else ""
-    return f"{result.source_path}{where}: {result.failure.message} ({result.failure.code})"
+    """One line for a file that could not be read, naming every reason."""
+    parts = []
+    for found in result.problems or (result.failure,):
+        where = f"[{found.location}] " if found.location else ""
+        parts.append(f"{where}{found.message} ({found.code})")
+    return f"{result.source_path}: " + "；".join(parts)
 
 
 @app.command()
@@ -91,7 +95,7 @@ def _render_findings(console, result) -> None:
     from rich.table import Table
 
     if result.failure is not None:
-        console.print(f"[bold red]✗[/] {_failure_line(result)}", markup=True)
+        console.print(f"[bold red]✗[/] {_failure_line(result)}", markup=True, soft_wrap=True)
         return
     counts = {level: sum(1 for p in result.problems if p.severity.value == level) for level in ("error", "warning", "info")}
     if result.problems:
@@ -108,6 +112,7 @@ def _render_findings(console, result) -> None:
         f"{mark} {result.source_path}：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}；"
         f"核算总分 {result.total_score}（{result.grade}）",
         markup=True,
+        soft_wrap=True,
     )
 
 

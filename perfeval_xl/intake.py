@@ -242,7 +242,7 @@ def _read_budget(sheet: Sheet, found: list[Problem]) -> BudgetTable | None:
             rows, header, transposed = _transpose(rows), flipped, True
     missing = [stage for stage in STAGE_REQUIRED if header is None or stage not in header[1]]
     if missing:
-        found.append(problem("header-missing", ERROR, BUDGET_SHEET, None, sheet=BUDGET_SHEET, columns="、".join(missing)))
+        found.append(problem("header-missing", ERROR, BUDGET_SHEET, None, columns="、".join(missing)))
         return None
     header_row, columns = header
     first_stage = min(columns.values())
@@ -286,7 +286,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
     missing = [key for key in INDICATOR_REQUIRED if header is None or key not in header[1]]
     if missing:
         labels = "、".join(INDICATOR_LABELS[key][0] for key in missing)
-        found.append(problem("header-missing", ERROR, INDICATOR_SHEET, None, sheet=INDICATOR_SHEET, columns=labels))
+        found.append(problem("header-missing", ERROR, INDICATOR_SHEET, None, columns=labels))
         return None
     header_row, columns = header
     indicators: list[IndicatorRow] = []
@@ -320,7 +320,11 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
                 budget_row = SpecialRow(r + 1, weight, self_score, cells)
             continue
         level1, level2 = _carry(texts, level1, level2)
-        percent = ("actual" in columns) and (r, columns["actual"]) in sheet.percent
+        percent = (r, columns["actual"]) in sheet.percent
+        target_text = texts.get("target", "")
+        if (r, columns["target"]) in sheet.percent and isinstance(raw.get("target"), (int, float)):
+            # A target cell 0.95 shown as 95% means 95 %, as the person saw it.
+            target_text = text_of(Decimal(repr(raw["target"])) * 100) + "%"
         actual = raw.get("actual")
         indicators.append(
             IndicatorRow(
@@ -330,10 +334,10 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
                 name=texts.get("name", ""),
                 weight=weight if weight_ok else None,
                 weight_text=texts.get("weight", ""),
-                target=texts.get("target", ""),
+                target=normalise(target_text),
                 nature=texts.get("nature", ""),
                 unit=texts.get("unit", ""),
-                actual=actual if not isinstance(actual, str) else actual.strip(),
+                actual=normalise(actual) if isinstance(actual, str) else actual,
                 actual_is_percent=percent and isinstance(actual, (int, float)),
                 achievement=texts.get("achievement", ""),
                 self_score=self_score,

@@ -211,7 +211,8 @@ class Problem:
 
     def _render(self, which: int) -> str:
         template = CATALOGUE[self.code][which]
-        params = {key: _plain(value) for key, value in self.params.items()}
+        params = {"sheet": self.sheet or "", "cell": self.cell or ""}
+        params.update((key, _plain(value)) for key, value in self.params.items())
         try:
             return template.format(**params)
         except (KeyError, IndexError, ValueError):

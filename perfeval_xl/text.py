@@ -64,6 +64,8 @@ def text_of(value: object) -> str:
         return "是" if value else "否"
     if isinstance(value, float):
         return format(Decimal(repr(value)).normalize(), "f") if value == value else ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else ""
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     return str(value).strip()

@@ -1,0 +1,150 @@
+"""The Annex 1 workbook, read back with openpyxl after writing."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+
+from conftest import SEED, clean_data
+from perfeval_xl.evaluate import evaluate_file
+from perfeval_xl.writers.annex import ABOUT_SHEET, ANNEX_SHEET, DETAIL_SHEET, PROBLEM_SHEET, annex_filename, write_annex
+
+
+@pytest.fixture
+def seed_annex(tmp_path, national):
+    result = evaluate_file(SEED, national)
+    return result, write_annex(result, tmp_path)
+
+
+def test_sheets_and_name(seed_annex):
+    result, path = seed_annex
+    assert path.name == "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评表.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [ANNEX_SHEET, DETAIL_SHEET, PROBLEM_SHEET, ABOUT_SHEET]
+
+
+def test_national_layout_values_and_merges(seed_annex):
+    _, path = seed_annex
+    ws = openpyxl.load_workbook(path)[ANNEX_SHEET]
+    assert ws["A1"].value == "项目支出绩效自评表"
+    assert ws["A2"].value == "（2021年度）"
+    assert (ws["A3"].value, ws["B3"].value) == ("项目名称", "安全生产和应急管理督查检查经费")
+    assert (ws["A4"].value, ws["B4"].value, ws["F4"].value, ws["G4"].value) == (
+        "主管部门", "忻州市应急管理局", "实施单位", "忻州市应急管理局")
+    assert [ws.cell(5, c).value for c in range(2, 9)] == ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"] or \
+        [ws.cell(5, c).value for c in range(3, 9)] == ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+    assert ws["B6"].value == "年度资金总额"
+    assert [ws.cell(6, c).value for c in (3, 4, 5, 6)] == [98.65, 98.65, 98.65, 10]
+    assert ws["B7"].value == "其中：当年财政拨款"
+    header = [ws.cell(12, c).value for c in range(1, 10)]
+    assert header == ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "完成率", "得分", "偏差原因分析及改进措施"]
+    assert [ws.cell(r, 3).value for r in range(13, 20)] == [
+        "监督检查次数（次）", "完成省市安全生产工作年度考核", "完成督查检查工作及时率", "督查检查工作中产生的费用",
+        "为社会和谐稳定发展营造良好的安全环境", "推动安全生产形势持续向好", "行政执法案件小于1起"]
+    assert [ws.cell(r, 8).value for r in range(13, 20)] == [12.5, 12.5, 12.5, 12.5, 15, 15, 8]
+    assert ws["G13"].value == "未核实" and ws["G16"].value == "未核实"
+    merged = {str(rng) for rng in ws.merged_cells.ranges}
+    assert {"A1:I1", "A13:A16", "A17:A18", "A5:A9"} <= merged
+    assert ws["A20"].value == "总分"
+    assert ws["I20"].value == "自评等级：优"
+
+
+def test_formulas_carry_their_values(tmp_path, seed_annex):
+    _, path = seed_annex
+    formulas = openpyxl.load_workbook(path)[ANNEX_SHEET]
+    values = openpyxl.load_workbook(path, data_only=True)[ANNEX_SHEET]
+    assert formulas["G6"].value == "=IF(D6=0,0,E6/D6)"
+    assert formulas["H6"].value == "=ROUND(F6*MIN(1,G6),2)"
+    assert formulas["F20"].value == "=F6+SUM(F13:F19)"
+    assert formulas["H20"].value == "=H6+SUM(H13:H19)"
+    assert (values["G6"].value, values["H6"].value, values["F20"].value, values["H20"].value) == (1, 10, 98, 98)
+    assert formulas["G6"].number_format == "0.00%"
+    assert formulas["H20"].number_format == "0.00"
+    assert formulas["C6"].number_format == "#,##0.00"
+
+
+def test_blank_total_row_becomes_a_sum_formula(tmp_path, build, national):
+    result = evaluate_file(build(), national)      # clean intake: 年度资金总额 written
+    data = clean_data()
+    data["budget"].pop("年度资金总额")
+    result = evaluate_file(build(data), national)
+    ws = openpyxl.load_workbook(write_annex(result, tmp_path))[ANNEX_SHEET]
+    assert ws["D6"].value == "=SUM(D7:D9)"
+    assert openpyxl.load_workbook(write_annex(result, tmp_path), data_only=True)[ANNEX_SHEET]["D6"].value == 200
+
+
+def test_print_setup(seed_annex):
+    _, path = seed_annex
+    ws = openpyxl.load_workbook(path)[ANNEX_SHEET]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (None, 1)   # absent means 1 page wide
+    assert ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$2"
+
+
+def test_unverified_rows_are_marked(seed_annex):
+    _, path = seed_annex
+    ws = openpyxl.load_workbook(path)[ANNEX_SHEET]
+    assert ws["H13"].fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws["H14"].fill.fgColor.rgb in (None, "00000000")
+    assert ws["E13"].fill.fgColor.rgb.endswith("FFC7CE")   # the cell with the finding
+
+
+def test_detail_and_problem_sheets(seed_annex):
+    result, path = seed_annex
+    wb = openpyxl.load_workbook(path)
+    detail = wb[DETAIL_SHEET]
+    assert detail["L2"].value == "10 × min(1, 98.65 / 98.65) = 10.00"
+    assert detail["A3"].value == 3 and detail["O3"].value == "否（未核实）"
+    assert detail["L4"].value == "12.5 × min(1, 100 / 100) = 12.50"
+    problems = wb[PROBLEM_SHEET]
+    rows = [[c.value for c in row] for row in problems.iter_rows(min_row=2, values_only=False)]
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        ("错误", "weights-sum", "绩效指标"),
+        ("错误", "unit-mismatch", "绩效指标!F3"),
+        ("错误", "unit-mismatch", "绩效指标!F6"),
+        ("警告", "level1-weights", "绩效指标"),
+    ]
+    assert not any(cell.hyperlink for row in problems.iter_rows() for cell in row)
+    about = {row[0]: row[1] for row in wb[ABOUT_SHEET].iter_rows(values_only=True)}
+    assert about["源文件"] == SEED.name
+    assert about["源文件 SHA-256"] == result.source_sha256 and len(result.source_sha256) == 64
+    assert about["评分规则"].startswith("national")
+
+
+def test_department_text_is_never_a_formula(tmp_path, build, national):
+    data = clean_data()
+    data["project"]["项目名称"] = '=HYPERLINK("http://example.com","点我")'
+    data["project"]["主管部门"] = "+cmd|' /C calc'!A0"
+    data["indicators"][1]["三级指标"] = "@SUM(1,2)"
+    data["indicators"][1]["偏差原因分析及改进措施"] = "-2+3"
+    result = evaluate_file(build(data), national)
+    path = write_annex(result, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[ANNEX_SHEET]
+    assert ws["B3"].value == '=HYPERLINK("http://example.com","点我")' and ws["B3"].data_type == "s"
+    assert ws["B4"].data_type == "s" and ws["C13"].data_type == "s" and ws["I13"].data_type == "s"
+    assert all(
+        cell.data_type != "f" or not str(cell.value).startswith(("=HYPERLINK", "=+cmd", "=@SUM", "=-2"))
+        for sheet in wb for row in sheet.iter_rows() for cell in row
+    )
+    assert "/" not in path.name and path.parent == tmp_path
+
+
+def test_output_is_deterministic(tmp_path, national):
+    result = evaluate_file(SEED, national)
+    first = write_annex(result, tmp_path / "a").read_bytes()
+    second = write_annex(result, tmp_path / "b").read_bytes()
+    assert first == second
+
+
+def test_annex_filename_is_safe(build, national):
+    data = clean_data()
+    data["project"]["项目名称"] = '../../etc/passwd:CON*?"<>|' + "很长" * 200
+    name = annex_filename(evaluate_file(build(data), national))
+    assert "/" not in name and ".." not in name and not any(ch in name for ch in ':*?"<>|')
+    assert len(name.encode()) <= 160 and name.endswith(".xlsx")
