@@ -74,6 +74,7 @@ def check_self_scores(scores: Iterable[IndicatorScore], budget: BudgetScore, int
     lines = [
         (s.indicator.self_score, s.score, s.weight, s.indicator.cell("self_score", "weight"), s.verified and s.kind != QUALITATIVE)
         for s in scores
+        if s.indicator.weight is not None and s.indicator.weight > 0   # else weight-invalid says it
     ]
     if intake.budget_row is not None:
         lines.insert(0, (budget.self_score, budget.score, budget.weight, intake.budget_row.cells.get("self_score"), True))

@@ -6,7 +6,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from .evaluate import Result
-from .scoring import IndicatorScore, fmt
+from .scoring import WIDE, IndicatorScore, fmt
 
 SCHEMA = "perfeval-result/1"
 RATE_PLACES = Decimal("0.0001")
@@ -15,7 +15,7 @@ RATE_PLACES = Decimal("0.0001")
 def _num(value: Decimal | None, places: Decimal = Decimal("0.01")) -> float | None:
     if value is None:
         return None
-    return float(value.quantize(places, rounding=ROUND_HALF_UP))
+    return float(value.quantize(places, rounding=ROUND_HALF_UP, context=WIDE))
 
 
 def _indicator(item: IndicatorScore) -> dict:

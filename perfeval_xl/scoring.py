@@ -10,7 +10,7 @@ returned beside the score; the cross-cutting checks live in checks.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from . import levels, targets
 from .model import ANNUAL, APPROPRIATION, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED, SOURCE_ROWS, TOTAL
@@ -37,8 +37,12 @@ _LEVEL_WORDS = {
 _LEVEL_OF = {normalise(word): level for level, words in _LEVEL_WORDS.items() for word in words}
 
 
+# Wide enough that quantizing any number a cell can hold never overflows.
+WIDE = Context(prec=40000)
+
+
 def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
 
 
 def fmt(value: Decimal | None) -> str:
@@ -106,10 +110,10 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
     if budget_row is not None and budget_row.weight is not None and budget_row.weight > 0:
         weight = budget_row.weight
     found: list[Problem] = []
-    if annual == 0:
+    if annual <= 0:
         rate, score = None, ZERO
-        arithmetic = f"全年预算数为0，得分 = 0"
-        found.append(problem("budget-zero", ERROR, BUDGET_SHEET, cells.get(ANNUAL)))
+        arithmetic = f"全年预算数为 {fmt(annual)}，无法计算执行率，得分 = 0"
+        found.append(problem("budget-zero", ERROR, BUDGET_SHEET, cells.get(ANNUAL), annual=annual))
     else:
         rate = executed / annual
         score = money(weight * min(rate, ONE))
@@ -233,8 +237,8 @@ def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profi
 def qualitative_level(row: IndicatorRow, target: targets.Target) -> str | None:
     """The level from 达成情况, else from an actual that names one (§4)."""
     achievement = normalise(row.achievement)
-    if achievement:
-        return _LEVEL_OF.get(achievement)
+    if achievement in _LEVEL_OF:
+        return _LEVEL_OF[achievement]
     actual = normalise(row.actual) if isinstance(row.actual, str) else ""
     if not actual:
         return None
@@ -253,7 +257,7 @@ def _score_qualitative(row: IndicatorRow, weight: Decimal, target: targets.Targe
         if not normalise(row.achievement) and row.actual in ("", None):
             found.append(problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual")))
             return _result(row, weight, targets.QUALITATIVE, target, None, None, None, ZERO, True, "定性（未填写）", "得分 = 0"), found
-        shown = row.achievement or _shown(row.actual, row.actual_is_percent)
+        shown = f"达成情况“{row.achievement}”" if row.achievement else f"实际完成值“{_shown(row.actual, row.actual_is_percent)}”"
         if row.self_score is not None:
             score, fallback = _unverified(row, weight)
             found.append(problem("qualitative-level-missing", WARNING, INDICATOR_SHEET, level_cell, actual=shown, **fallback))
