@@ -15,10 +15,15 @@ from pathlib import Path
 
 from .checks import run_checks
 from .intake import read_intake
+from .limits import DEFAULT_LIMITS
 from .model import Intake
 from .problems import ERROR, Problem, problem, sort_key
 from .profiles import Profile
 from .scoring import ZERO, BudgetScore, IndicatorScore, score_budget, score_indicator
+
+
+# Findings that mean the file itself could not or must not be read.
+FILE_LEVEL_CODES = ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb", "xml-entities")
 
 
 @dataclass(frozen=True)
@@ -101,13 +106,14 @@ def evaluate_file(path: str | Path, profile: Profile, *, display_path: str | Non
     path = Path(path)
     shown = display_path or str(path)
     try:
-        digest = sha256_of(path)
+        # An over-size file is refused by read_intake; it is not worth reading whole to hash it.
+        digest = sha256_of(path) if path.stat().st_size <= DEFAULT_LIMITS.max_file_bytes else ""
     except OSError as exc:
         failure = problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")
         return failed(shown, "", profile, failure)
     intake, reader_problems = read_intake(path)
     if intake is None:
-        file_level = [p for p in reader_problems if p.cell is None and p.code in ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb")]
+        file_level = [p for p in reader_problems if p.cell is None and p.code in FILE_LEVEL_CODES]
         failure = file_level[0] if file_level else sorted(reader_problems, key=sort_key)[0]
         return failed(shown, digest, profile, failure, tuple(sorted(reader_problems, key=sort_key)))
     return score_project(intake, profile, tuple(reader_problems), source_path=shown, source_sha256=digest)

@@ -7,21 +7,29 @@ value such as #DIV/0! as a blank. So for the sheets we need, a light second
 pass over the file's own XML (or xlrd's format table for .xls) finds the
 cells that carry a percent format or an error value, without loading the
 workbook into openpyxl.
+
+Nothing reaches calamine unchecked: limits.preflight refuses what must not
+be opened (too large, a zip bomb, entity declarations, encrypted, not a
+spreadsheet), and trim.py cuts sheets to the row and column limits in a copy
+held in memory, so that one stray cell at XFD1048576 cannot make calamine
+ask for 17 billion cells.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cells import parse_a1
-from .problems import ERROR, IntakeError, problem
+from .limits import DEFAULT_LIMITS, Container, Limits, preflight
+from .problems import ERROR, WARNING, IntakeError, Problem, problem
+from .trim import Trimmed, trim_ods_file, trim_xls, trim_xlsx, unescape
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
 
 @dataclass
@@ -37,82 +45,75 @@ class Sheet:
         return ""
 
 
-def sniff(head: bytes) -> str:
-    """The real container of a file, whatever its name says: zip, ole or other."""
-    if head.startswith(ZIP_MAGIC):
-        return "zip"
-    if head.startswith(OLE_MAGIC):
-        return "ole"
-    return "other"
+def load_sheets(
+    path: Path, wanted: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[str], dict[str, Sheet], list[Problem]]:
+    """All sheet names, the grids of the wanted sheets that exist, and notes
+    about the file (macros-ignored, file-type-mismatch, too-many-rows).
 
-
-def load_sheets(path: Path, wanted: tuple[str, ...]) -> tuple[list[str], dict[str, Sheet]]:
-    """All sheet names, and the grids of the wanted sheets that exist.
-
-    Raises IntakeError (file-unreadable / file-encrypted) when the file cannot
-    be opened as a spreadsheet.
+    Raises IntakeError (one file-level finding) when the file cannot or must
+    not be opened as a spreadsheet.
     """
     import python_calamine as calamine
 
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not head:
-        raise IntakeError(problem("file-unreadable", ERROR, reason="文件为空（0字节）"))
-    container = sniff(head)
-    if container == "ole" and path.suffix.lower() != ".xls":
-        if _is_encrypted_ole(path):
-            raise IntakeError(problem("file-encrypted", ERROR))
-    if container == "other":
-        raise IntakeError(
-            problem("file-unreadable", ERROR, reason="不是 Excel/WPS/ODS 表格文件（内容既非 xlsx/ods 压缩包，也非 xls）")
-        )
+    container = preflight(path, limits)
+    notes = list(container.notes)
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        trimmed = _trim(path, container, wanted, limits)
+    except IntakeError:
+        raise
+    except Exception as exc:  # a damaged container that passed the pre-flight checks
+        raise IntakeError(problem("file-unreadable", ERROR, reason=_reason(exc))) from exc
+    if trimmed.data is None and _FORMAT_OF_SUFFIX.get(path.suffix.lower()) != container.format:
+        # calamine goes by the name: a .xls saved as .xlsx is handed over by content.
+        trimmed.data = path.read_bytes()
+    try:
+        if trimmed.data is not None:
+            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(trimmed.data))
+        else:
+            book = calamine.CalamineWorkbook.from_path(str(path))
         names = list(book.sheet_names)
         sheets = {}
         for name in names:
             if name in wanted:
-                raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                sheets[name] = Sheet(name, raw)
+                raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limits.max_rows)
+                sheets[name] = Sheet(name, [row[: limits.max_cols] for row in raw])
         book.close()
     except calamine.PasswordError as exc:
         raise IntakeError(problem("file-encrypted", ERROR)) from exc
     except Exception as exc:  # calamine raises several unrelated types for a damaged file
-        if container == "ole" and _is_encrypted_ole(path):
-            raise IntakeError(problem("file-encrypted", ERROR)) from exc
         raise IntakeError(problem("file-unreadable", ERROR, reason=_reason(exc))) from exc
+    source = io.BytesIO(trimmed.data) if trimmed.data is not None else path
     try:
-        if _is_ods(path, container):
-            _mark_ods(path, sheets)
-        elif container == "zip":
-            _mark_xlsx(path, sheets)
-        elif container == "ole":
-            _mark_xls(path, sheets)
+        if container.format == "ods":
+            _mark_ods(source, sheets)
+        elif container.format == "xlsx":
+            _mark_xlsx(source, sheets)
+        else:
+            _mark_xls(trimmed.data if trimmed.data is not None else path.read_bytes(), sheets, limits)
     except Exception:  # formats are a refinement: values already read stand
         pass
-    return names, sheets
+    for name, (rows, cols) in trimmed.oversize.items():
+        if name in sheets:
+            notes.append(
+                problem("too-many-rows", WARNING, name, rows=rows, cols=cols,
+                        max_rows=limits.max_rows, max_cols=limits.max_cols)
+            )
+    return names, sheets, notes
+
+
+def _trim(path: Path, container: Container, wanted: tuple[str, ...], limits: Limits) -> Trimmed:
+    if container.format == "xls":
+        return trim_xls(container.ole.data, container, wanted, limits)
+    with zipfile.ZipFile(path) as archive:
+        if container.format == "ods":
+            return trim_ods_file(archive, wanted, limits)
+        return trim_xlsx(archive, _sheet_parts(archive, set(archive.namelist())), wanted, limits)
 
 
 def _reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"文件已损坏或格式不正确（{text[:200]}）"
-
-
-def _is_encrypted_ole(path: Path) -> bool:
-    # An encrypted xlsx is an OLE file holding an "EncryptionInfo" stream.
-    with open(path, "rb") as handle:
-        data = handle.read(1 << 16)
-    return "EncryptionInfo".encode("utf-16-le") in data or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in data
-
-
-def _is_ods(path: Path, container: str) -> bool:
-    if container != "zip":
-        return False
-    with zipfile.ZipFile(path) as archive:
-        try:
-            return archive.read("mimetype").startswith(b"application/vnd.oasis")
-        except KeyError:
-            return False
 
 
 # --- xlsx / xlsm -----------------------------------------------------------
@@ -147,8 +148,8 @@ def is_percent_code(code: str) -> bool:
     return False
 
 
-def _mark_xlsx(path: Path, sheets: dict[str, Sheet]) -> None:
-    with zipfile.ZipFile(path) as archive:
+def _mark_xlsx(source, sheets: dict[str, Sheet]) -> None:
+    with zipfile.ZipFile(source) as archive:
         names = set(archive.namelist())
         styles = archive.read("xl/styles.xml") if "xl/styles.xml" in names else b""
         custom = {int(i): code.decode("utf-8", "replace") for i, code in _NUMFMT.findall(styles)}
@@ -191,28 +192,23 @@ def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
         attrs = _attrs(blob)
         rid = next((v for k, v in attrs.items() if k == "id"), None)
         if rid in by_id:
-            result[_unescape(attrs.get("name", ""))] = by_id[rid]
+            result[unescape(attrs.get("name", ""))] = by_id[rid]
     return result
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
-    )
 
 
 # --- xls -------------------------------------------------------------------
 
 
-def _mark_xls(path: Path, sheets: dict[str, Sheet]) -> None:
+def _mark_xls(data: bytes, sheets: dict[str, Sheet], limits: Limits) -> None:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    # ragged_rows: a row is as long as its last cell, not padded to the widest.
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True)
     try:
         for name, sheet in sheets.items():
             xsheet = book.sheet_by_name(name)
-            for row in range(xsheet.nrows):
-                for col in range(xsheet.ncols):
+            for row in range(min(xsheet.nrows, limits.max_rows)):
+                for col in range(min(xsheet.row_len(row), limits.max_cols)):
                     cell = xsheet.cell(row, col)
                     if cell.ctype == xlrd.XL_CELL_ERROR:
                         sheet.errors[(row, col)] = xlrd.error_text_from_code.get(cell.value, "#ERROR")
@@ -230,14 +226,15 @@ _TABLE = re.compile(rb"<table:table\b([^>]*)>(.*?)</table:table>", re.S)
 _ROW = re.compile(rb"<table:table-row\b([^>]*?)(/>|>(.*?)</table:table-row>)", re.S)
 _ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(/>|>(.*?)</table:(?:covered-)?table-cell>)", re.S)
 _ODS_ATTR = re.compile(rb'([\w:-]+)="([^"]*)"')
+_ODS_ERROR_TEXT = re.compile(rb">(#[A-Z0-9/!?]{2,8})<")
 
 
-def _mark_ods(path: Path, sheets: dict[str, Sheet]) -> None:
-    with zipfile.ZipFile(path) as archive:
+def _mark_ods(source, sheets: dict[str, Sheet]) -> None:
+    with zipfile.ZipFile(source) as archive:
         content = archive.read("content.xml")
     for table in _TABLE.finditer(content):
         attrs = dict(_ODS_ATTR.findall(table.group(1)))
-        name = _unescape(attrs.get(b"table:name", b"").decode("utf-8", "replace"))
+        name = unescape(attrs.get(b"table:name", b"").decode("utf-8", "replace"))
         sheet = sheets.get(name)
         if sheet is None:
             continue
@@ -256,7 +253,11 @@ def _mark_ods(path: Path, sheets: dict[str, Sheet]) -> None:
                     for offset in range(span):
                         sheet.percent.add((row, col + offset))
                 formula = cell_attrs.get(b"table:formula")
-                if formula and kind is None and b"#" in (cell.group(3) or b""):
-                    sheet.errors[(row, col)] = "#ERROR"
+                body = cell.group(3) or b""
+                # LibreOffice marks an error result calcext:value-type="error" and shows
+                # it as text (#DIV/0!); other writers leave the value type out.
+                if cell_attrs.get(b"calcext:value-type") == b"error" or (formula and kind is None and b"#" in body):
+                    shown = _ODS_ERROR_TEXT.search(body)
+                    sheet.errors[(row, col)] = shown.group(1).decode("utf-8", "replace") if shown else "#ERROR"
                 col += span
             row += repeat

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import levels
 from .cells import a1
 from .grid import Sheet, load_sheets
+from .limits import DEFAULT_LIMITS, Limits
 from .model import (
     ANNUAL,
     APPROPRIATION,
@@ -35,7 +36,7 @@ from .model import (
     ProjectInfo,
     SpecialRow,
 )
-from .problems import ERROR, IntakeError, Problem, problem
+from .problems import ERROR, WARNING, IntakeError, Problem, problem
 from .text import normalise, normalise_label, text_of
 
 HEADER_SCAN_ROWS = 10
@@ -107,21 +108,24 @@ def header_key(value: object, table: dict[str, str]) -> str | None:
     return table.get(_BRACKETED_UNIT.sub("", text))
 
 
-def read_intake(path: str | Path) -> tuple[Intake | None, list[Problem]]:
+def read_intake(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Intake | None, list[Problem]]:
     """Read one intake workbook. File-level failures come back as problems."""
     path = Path(path)
     try:
-        names, sheets = load_sheets(path, (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET))
+        names, sheets, notes = load_sheets(path, (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET), limits)
     except IntakeError as exc:
         return None, [exc.problem]
     except OSError as exc:
         return None, [problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")]
-    found: list[Problem] = []
+    found: list[Problem] = list(notes)
     for name in (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET):
         if name not in sheets:
             found.append(problem("sheet-missing", ERROR, name))
     for sheet in sheets.values():
+        _cut_long_text(sheet, limits.max_cell_chars, found)
         for (row, col), text in sorted(sheet.errors.items()):
+            if row >= len(sheet.rows) or col >= len(sheet.rows[row]):
+                continue   # beyond what was read (too-many-rows)
             found.append(problem("not-a-number", ERROR, sheet.name, a1(row, col), value=text, field="单元格为 Excel 错误值"))
             sheet.rows[row][col] = ""
     if found and any(p.code == "sheet-missing" for p in found):
@@ -134,6 +138,15 @@ def read_intake(path: str | Path) -> tuple[Intake | None, list[Problem]]:
     indicators, budget_row, totals, has_reason, has_achievement = indicator_part
     intake = Intake(project, budget, indicators, budget_row, totals, has_reason, has_achievement)
     return intake, found
+
+
+def _cut_long_text(sheet: Sheet, limit: int, found: list[Problem]) -> None:
+    """Text past the limit is cut here, once, so that no writer ever sees it."""
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and len(value) > limit:
+                row[c] = value[:limit]
+                found.append(problem("text-truncated", WARNING, sheet.name, a1(r, c), length=len(value), limit=limit))
 
 
 # --- values ----------------------------------------------------------------

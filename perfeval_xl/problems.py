@@ -50,6 +50,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "工作表“{sheet}”有 {rows} 行、{cols} 列，超过上限（{max_rows} 行、{max_cols} 列），只读取上限以内的部分",
         "sheet {sheet} has {rows} rows and {cols} columns, over the limit",
     ),
+    "worker-crashed": (
+        "处理该文件时程序异常终止（{reason}），未能评分；其他文件不受影响",
+        "processing this file failed ({reason_en}); the other files were not affected",
+    ),
     "sheet-missing": ("缺少工作表“{sheet}”", "sheet {sheet} is missing"),
     "header-missing": (
         "工作表“{sheet}”前10行中找不到含有“{columns}”的表头行",
@@ -65,8 +69,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the workbook contains macros; they were ignored, never run",
     ),
     "text-truncated": (
-        "文本长度 {length} 超过 Excel 单元格上限 32767，输出时已截断",
-        "text of {length} characters cut to Excel's 32,767 limit",
+        "文本长度 {length} 超过单元格上限 {limit} 个字符，只读取了前 {limit} 个字符",
+        "text of {length} characters cut to the {limit}-character limit",
+    ),
+    "xml-entities": (
+        "文件内部“{part}”含有 DOCTYPE 或实体声明，可能是恶意构造的文件，未读取；请在 Excel/WPS 中另存后重新提交",
+        "part {part} declares a DOCTYPE or entities: refused, never expanded",
+    ),
+    "file-type-mismatch": (
+        "文件扩展名为 {suffix}，内容却是 {actual} 工作簿，已按实际格式读取；建议另存为正确的格式",
+        "the file is named {suffix} but holds a {actual_en} workbook; read as what it is",
     ),
     # Reading targets and actuals (scoring.md §2)
     "target-unreadable": (
@@ -107,8 +119,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "qualitative indicator without a self score: {level} scores {score}",
     ),
     "qualitative-level-missing": (
-        "定性指标无法确定达成情况（实际完成值“{actual}”），请在达成情况中选择达成档次；{fallback}",
-        "no achievement level for a qualitative indicator (actual {actual!r}); {fallback_en}",
+        "定性指标无法确定达成情况（{actual}），请在达成情况中选择达成档次；{fallback}",
+        "no achievement level for a qualitative indicator ({actual}); {fallback_en}",
     ),
     # Weights and levels (§5)
     "weights-sum": (
@@ -150,8 +162,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # Budget execution and the budget table (§1, §8)
     "budget-zero": (
-        "全年预算数为0，无法计算预算执行率，执行率得分为0",
-        "the annual budget is 0: no execution rate, score 0",
+        "全年预算数为 {annual}，无法计算预算执行率，执行率得分为0",
+        "the annual budget is {annual}: no execution rate, score 0",
     ),
     "execution-over-budget": (
         "全年执行数 {executed} 超过全年预算数 {annual}（执行率 {rate}），执行率得分按分值计",

@@ -46,7 +46,9 @@ HOSTILE_FILE_CODES = frozenset({
     "text-truncated",
     "macros-ignored",
     "file-encrypted",
-})
+    "xml-entities",
+    "file-type-mismatch",
+})  # their cases live in tests/test_hostile.py
 
 # Raised by batch.run_batch when scoring one file raises (a bug, not a cell):
 # no workbook content is meant to raise it, so it has no case here.

@@ -27,8 +27,10 @@ def safe_name(text: str, *, max_bytes: int = MAX_NAME_BYTES, fallback: str = "æœ
     text = re.sub(r"\s+", " ", text).strip(" .")
     if not text:
         text = fallback
-    if text.split(".")[0].upper() in _RESERVED:
-        text += "_"
+    stem, dot, rest = text.partition(".")
+    if stem.strip().upper() in _RESERVED:
+        # Windows reserves CON and CON.anything alike: the mark goes on the stem.
+        text = f"{stem.strip()}_{dot}{rest}"
     encoded = text.encode("utf-8")
     if len(encoded) > max_bytes:
         text = encoded[:max_bytes].decode("utf-8", "ignore").rstrip(" .")
