@@ -1,4 +1,8 @@
-"""The Annex 1 workbook, read back with openpyxl after writing."""
+"""The Annex 1 workbook in the default (national) layout, read back with openpyxl after writing.
+
+The national layout is the template perfeval_xl/workbook_templates/national.xlsx
+(tests/test_layouts.py covers the template language and the xinzhou layout).
+"""
 
 from __future__ import annotations
 
@@ -114,6 +118,7 @@ def test_detail_and_problem_sheets(seed_annex):
     assert about["源文件"] == SEED.name
     assert about["源文件 SHA-256"] == result.source_sha256 and len(result.source_sha256) == 64
     assert about["评分规则"].startswith("national")
+    assert about["版式"] == "national（全国通用附件1）" and len(about["版式 SHA-256"]) == 64
 
 
 def test_department_text_is_never_a_formula(tmp_path, build, national):

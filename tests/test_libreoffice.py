@@ -1,14 +1,16 @@
 """Open our Annex in a real spreadsheet program: LibreOffice, headless.
 
-LibreOffice recalculates every formula on load (set in a private user
-profile), saves the workbook again, and we compare each recalculated value
-with the value our file carried. It also prints the Annex to PDF, which
-must be A4 landscape with the whole table on the page width.
+For both shipped layouts: LibreOffice recalculates every formula on load
+(set in a private user profile), saves the workbook again, and we compare
+each recalculated value with the value our file carried. It also prints the
+Annex to PDF, which must be A4 landscape with the whole table on the page
+width and its Chinese text present; the first page is rendered to PNG.
 """
 
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -20,7 +22,16 @@ from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.annex import ANNEX_SHEET, write_annex
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; .ci/run installs it")
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None,
+    reason="LibreOffice (soffice) is not installed: `.ci/run` installs libreoffice-calc-nogui and fonts-noto-cjk",
+)
+LAYOUTS = ("national", "xinzhou")
+# The leftmost and rightmost header of each layout's indicator table, and labels only that layout has.
+LABELS = {
+    "national": ("一级指标", "偏差原因分析及改进措施", "三级指标", "年度指标值", "实际完成值"),
+    "xinzhou": ("一级指标", "偏差原因分析及改进措施", "目标指标", "权重", "业绩值", "指标得分"),
+}
 
 # Always recalculate xlsx and ods on load (0 = always, 1 = never, 2 = prompt).
 RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -31,18 +42,20 @@ RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def soffice_convert(source: Path, fmt: str, out_dir: Path, profile: Path) -> Path:
+def soffice_convert(sources: list[Path], fmt: str, out_dir: Path, profile: Path) -> list[Path]:
+    """Convert every source in one LibreOffice run; return the converted files, in order."""
     user = profile / "user"
     user.mkdir(parents=True, exist_ok=True)
     (user / "registrymodifications.xcu").write_text(RECALC_PROFILE, encoding="utf-8")
     out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(out_dir), str(source)],
-        check=True, capture_output=True, timeout=180,
+         "--convert-to", fmt, "--outdir", str(out_dir), *map(str, sources)],
+        check=True, capture_output=True, timeout=300,
     )
-    produced = out_dir / f"{source.stem}.{fmt.split(':')[0]}"
-    assert produced.exists(), f"LibreOffice wrote nothing for {source.name}"
+    produced = [out_dir / f"{source.stem}.{fmt.split(':')[0]}" for source in sources]
+    for source, path in zip(sources, produced):
+        assert path.exists(), f"LibreOffice wrote nothing for {source.name}"
     return produced
 
 
@@ -57,30 +70,52 @@ def formula_values(path: Path) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def annexes(tmp_path_factory):
+def annexes(tmp_path_factory) -> tuple[Path, dict[tuple[str, str], Path]]:
+    """(layout, case) -> Annex: the seed, and a clean intake whose blank 年度资金总额 becomes a SUM."""
     from perfeval_xl.profiles import load_profile
     from perfeval_xl.template import write_intake
 
     base = tmp_path_factory.mktemp("lo")
     national = load_profile("national")
     data = clean_data()
-    data["budget"].pop("年度资金总额")          # the total becomes a SUM formula
+    data["budget"].pop("年度资金总额")
     intake = base / "clean.xlsx"
     write_intake(intake, data)
-    paths = [write_annex(evaluate_file(SEED, national), base / "seed"),
-             write_annex(evaluate_file(intake, national), base / "clean")]
+    results = {"seed": evaluate_file(SEED, national), "clean": evaluate_file(intake, national)}
+    paths = {
+        (layout, case): write_annex(result, base / "annex", filename=f"{layout}_{case}.xlsx", layout=layout)
+        for layout in LAYOUTS for case, result in results.items()
+    }
     return base, paths
 
 
-def test_recalculated_values_equal_carried_values(annexes):
+@pytest.fixture(scope="module")
+def recalculated(annexes) -> dict[tuple[str, str], Path]:
     base, paths = annexes
-    for index, path in enumerate(paths):
-        carried = formula_values(path)
-        assert len(carried) >= 4
-        recalculated_path = soffice_convert(path, "xlsx", base / f"recalc{index}", base / "profile")
-        recalculated = openpyxl.load_workbook(recalculated_path, data_only=True)[ANNEX_SHEET]
-        for ref, value in carried.items():
-            assert recalculated[ref].value == pytest.approx(value, abs=1e-9), f"{path.name} {ref}"
+    keys = list(paths)
+    converted = soffice_convert([paths[key] for key in keys], "xlsx", base / "recalc", base / "profile")
+    return dict(zip(keys, converted))
+
+
+@pytest.fixture(scope="module")
+def pdfs(annexes) -> dict[str, Path]:
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils (pdftotext, pdfinfo, pdftoppm) not installed; .ci/run installs it")
+    base, paths = annexes
+    converted = soffice_convert([paths[(layout, "seed")] for layout in LAYOUTS], "pdf", base / "pdf", base / "profile")
+    return dict(zip(LAYOUTS, converted))
+
+
+@pytest.mark.parametrize("case", ["seed", "clean"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_recalculated_values_equal_carried_values(annexes, recalculated, layout, case):
+    _, paths = annexes
+    carried = formula_values(paths[(layout, case)])
+    assert len(carried) >= 4
+    again = openpyxl.load_workbook(recalculated[(layout, case)], data_only=True)[ANNEX_SHEET]
+    for ref, value in carried.items():
+        assert value is not None, f"{layout} {case} {ref} carries no value"
+        assert again[ref].value == pytest.approx(value, abs=1e-9), f"{layout} {case} {ref}"
 
 
 def test_recalculation_really_happens(tmp_path):
@@ -93,20 +128,30 @@ def test_recalculation_really_happens(tmp_path):
     ws.write_number("A1", 2)
     ws.write_formula("B1", "=A1*21", None, 0)
     wb.close()
-    out = soffice_convert(path, "xlsx", tmp_path / "out", tmp_path / "profile")
+    (out,) = soffice_convert([path], "xlsx", tmp_path / "out", tmp_path / "profile")
     assert openpyxl.load_workbook(out, data_only=True)[ANNEX_SHEET]["B1"].value == 42
 
 
-def test_pdf_is_a4_landscape_with_the_whole_table(annexes):
-    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
-        pytest.skip("poppler-utils (pdftotext, pdfinfo) not installed")
-    base, paths = annexes
-    pdf = soffice_convert(paths[0], "pdf", base / "pdf", base / "profile")
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_pdf_is_a4_landscape_with_the_whole_table(pdfs, layout):
+    pdf = pdfs[layout]
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "1", str(pdf)], capture_output=True, text=True).stdout
     size = next(line for line in info.splitlines() if line.startswith("Page    1 size") or line.startswith("Page size"))
     width, height = (float(x) for x in size.split(":")[1].split("pts")[0].split("x"))
     assert (round(width), round(height)) == (842, 595)          # A4 landscape in points
     first_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
-                                capture_output=True, text=True).stdout
-    for label in ("项目支出绩效自评表", "三级指标", "偏差原因分析及改进措施", "总分", "安全生产和应急管理督查检查经费"):
-        assert label in first_page.replace(" ", "")
+                                capture_output=True, text=True).stdout.replace(" ", "")
+    # One page wide: the first and the last column, the total row and the signature line are all on page 1.
+    for label in ("项目支出绩效自评表", "安全生产和应急管理督查检查经费", "总分", "自评等级：优", "单位负责人（签字）", *LABELS[layout]):
+        assert label in first_page, f"{layout}: {label} is not on page 1"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_first_page_renders_to_a_landscape_image(pdfs, layout, tmp_path):
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", str(pdfs[layout]), str(tmp_path / layout)], check=True)
+    (png,) = tmp_path.glob(f"{layout}*.png")
+    header = png.read_bytes()[:24]
+    width, height = struct.unpack(">II", header[16:24])
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and width / height == pytest.approx(842 / 595, rel=0.01)
