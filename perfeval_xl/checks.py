@@ -38,9 +38,19 @@ BUDGET_TOLERANCE = Decimal("0.01")
 
 def check_weights(intake: Intake, budget: BudgetScore, profile: Profile) -> Iterator[Problem]:
     """§5: weights add to 100, level-1 subtotals, dimensions, invalid weights."""
+    special = intake.budget_row
+    if special is not None and (special.weight is None or special.weight <= 0):
+        # Budget execution is then scored on the profile's default weight.
+        yield problem(
+            "weight-invalid", ERROR, INDICATOR_SHEET, special.cells.get("weight"), value=special.weight_text or "（空白）",
+            effect=f"预算执行率按默认分值 {fmt(budget.weight)} 计", effect_en=f"budget execution weighs the default {fmt(budget.weight)}",
+        )
     for row in intake.indicators:
         if row.weight is None or row.weight <= 0:
-            yield problem("weight-invalid", ERROR, INDICATOR_SHEET, row.cell("weight"), value=row.weight_text or "（空白）")
+            yield problem(
+                "weight-invalid", ERROR, INDICATOR_SHEET, row.cell("weight"), value=row.weight_text or "（空白）",
+                effect="该指标按分值0、得分0计", effect_en="weight 0, score 0",
+            )
     valid = [row for row in intake.indicators if row.weight is not None and row.weight > 0]
     total = budget.weight + sum((row.weight for row in valid), ZERO)
     if abs(total - profile.weights_total) > profile.weights_tolerance:

@@ -38,6 +38,8 @@ class Sheet:
     rows: list[list[object]]
     percent: set[tuple[int, int]] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Formulas that carry no value: read as their text, never evaluated (intake.md).
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def value(self, row: int, col: int) -> object:
         if row < len(self.rows) and col < len(self.rows[row]):
@@ -126,6 +128,7 @@ _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 _PERCENT_BUILTIN = {9, 10}
 
 
@@ -165,6 +168,7 @@ def _mark_xlsx(source, sheets: dict[str, Sheet]) -> None:
             if part is None:
                 continue
             data = archive.read(part)
+            has_formulas = b"<f>" in data or b"<f " in data or b":f>" in data
             for match in _CELL.finditer(data):
                 attrs = _attrs(match.group(1))
                 ref = attrs.get("r")
@@ -176,6 +180,12 @@ def _mark_xlsx(source, sheets: dict[str, Sheet]) -> None:
                     end = data.find(b"</c>", match.end())
                     found = _VALUE.search(data, match.end(), end if end >= 0 else None)
                     sheet.errors[parse_a1(ref)] = found.group(1).decode() if found else "#ERROR"
+                elif has_formulas and not match.group(2):
+                    end = data.find(b"</c>", match.end())
+                    body = data[match.end() : end] if end >= 0 else b""
+                    formula = _FORMULA.search(body)
+                    if formula and formula.group(1).strip() and not _VALUE.search(body):
+                        sheet.formulas[parse_a1(ref)] = "=" + unescape(formula.group(1).decode("utf-8", "replace"))
 
 
 def _sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:

@@ -37,6 +37,7 @@ from .model import (
     SpecialRow,
 )
 from .problems import ERROR, WARNING, IntakeError, Problem, problem
+from .targets import parse_number
 from .text import normalise, normalise_label, text_of
 
 HEADER_SCAN_ROWS = 10
@@ -122,6 +123,9 @@ def read_intake(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[I
         if name not in sheets:
             found.append(problem("sheet-missing", ERROR, name))
     for sheet in sheets.values():
+        for (row, col), formula in sheet.formulas.items():
+            if row < len(sheet.rows) and col < len(sheet.rows[row]) and sheet.rows[row][col] in ("", None):
+                sheet.rows[row][col] = formula
         _cut_long_text(sheet, limits.max_cell_chars, found)
         for (row, col), text in sorted(sheet.errors.items()):
             if row >= len(sheet.rows) or col >= len(sheet.rows[row]):
@@ -153,25 +157,23 @@ def _cut_long_text(sheet: Sheet, limit: int, found: list[Problem]) -> None:
 
 
 def number_of(value: object, strip_unit: str = "") -> tuple[Decimal | None, bool]:
-    """(number, ok). Blank -> (None, True); text that is no number -> (None, False)."""
+    """(number, ok). Blank -> (None, True); text that is no number -> (None, False).
+
+    Text is read by the same rules as a target's number (targets.parse_number:
+    `1,000`, full-width digits), after an optional unit such as 万元 or 分.
+    """
     if value is None or value == "" or isinstance(value, bool):
         return None, value in (None, "")
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-            return None, False
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value), True
-    if isinstance(value, Decimal):
-        return value, True
-    text = normalise(value).replace(",", "")
+    if isinstance(value, (int, float, Decimal)):
+        number = parse_number(value)
+        return number, number is not None
+    text = normalise(value)
     if not text:
         return None, True
     if strip_unit and text.endswith(strip_unit):
         text = text[: -len(strip_unit)]
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        return None, False
-    return (number, True) if number.is_finite() else (None, False)
+    number = parse_number(text)
+    return number, number is not None
 
 
 # --- 项目信息 -------------------------------------------------------------------
@@ -318,19 +320,23 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
                 level1, level2 = _carry(texts, level1, level2)
             continue
         label_words = {normalise_label(texts.get(key, "")) for key in ("level1", "level2", "name")}
-        weight, weight_ok = number_of(raw.get("weight"))
-        self_score, score_ok = number_of(raw.get("self_score"))
+        weight, weight_ok = number_of(raw.get("weight"), strip_unit="分")
+        self_score, score_ok = number_of(raw.get("self_score"), strip_unit="分")
         if not score_ok:
             found.append(
                 problem("not-a-number", ERROR, INDICATOR_SHEET, cells["self_score"], value=texts["self_score"], field="自评得分")
             )
         if label_words & levels.TOTAL_WORDS:
-            totals.append(SpecialRow(r + 1, weight, self_score, cells))
+            if not weight_ok:
+                found.append(
+                    problem("not-a-number", ERROR, INDICATOR_SHEET, cells["weight"], value=texts["weight"], field="合计分值")
+                )
+            totals.append(SpecialRow(r + 1, weight, self_score, cells, texts.get("weight", "")))
             continue
         row_level1 = levels.canonical_level1(texts.get("level1", ""))
         if normalise_label(texts.get("name", "")) == levels.BUDGET_NAME or row_level1 == levels.BUDGET_LEVEL1:
             if budget_row is None:
-                budget_row = SpecialRow(r + 1, weight, self_score, cells)
+                budget_row = SpecialRow(r + 1, weight if weight_ok else None, self_score, cells, texts.get("weight", ""))
             continue
         level1, level2 = _carry(texts, level1, level2)
         percent = (r, columns["actual"]) in sheet.percent

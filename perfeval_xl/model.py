@@ -100,6 +100,7 @@ class SpecialRow:
     weight: Decimal | None
     self_score: Decimal | None
     cells: dict[str, str] = field(default_factory=dict, compare=False)
+    weight_text: str = ""
 
 
 @dataclass(frozen=True)

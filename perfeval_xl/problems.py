@@ -136,8 +136,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "no indicator under {level1}",
     ),
     "weight-invalid": (
-        "分值“{value}”无效（应为大于0的数字），该指标按分值0、得分0计",
-        "weight {value!r} is not a positive number; weight 0, score 0",
+        "分值“{value}”无效（应为大于0的数字），{effect}",
+        "weight {value!r} is not a positive number; {effect_en}",
     ),
     "unknown-level": (
         "二级指标“{level2}”不属于一级指标“{level1}”",
