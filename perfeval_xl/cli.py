@@ -27,6 +27,9 @@ ProfileOption = Annotated[
     str, typer.Option("--profile", "-p", help="评分规则：内置名称（national、local）或 TOML 文件路径。")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（供程序读取）。")]
+LayoutOption = Annotated[
+    str, typer.Option("--layout", help="附件1 版式：内置名称（national、xinzhou）或版式工作簿（.xlsx）路径，见 docs/layouts.md。")
+]
 
 
 def _load_profile(name: str):
@@ -35,6 +38,17 @@ def _load_profile(name: str):
     try:
         return load_profile(name)
     except ProfileError as exc:
+        typer.echo(f"perfeval: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _load_layout(name: str):
+    """The Annex layout, read once for the whole run; a bad template is a usage error."""
+    from .writers.layout import LayoutError, load_layout
+
+    try:
+        return load_layout(name)
+    except LayoutError as exc:
         typer.echo(f"perfeval: {exc}", err=True)
         raise typer.Exit(2) from exc
 
@@ -121,6 +135,7 @@ def score(
     intake: Annotated[Path, typer.Argument(help="填报表（xlsx、xlsm、xls、ods）。", show_default=False)],
     out_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="附件1 工作簿写入的文件夹。")] = Path("."),
     profile: ProfileOption = "national",
+    layout: LayoutOption = "national",
     as_json: JsonOption = False,
 ) -> None:
     """为一个项目评分，写出附件1 项目支出绩效自评表工作簿。"""
@@ -129,6 +144,7 @@ def score(
     from .writers.annex import annex_filename, write_annex
 
     rules = _load_profile(profile)
+    annex_layout = _load_layout(layout)
     result = evaluate_file(intake, rules)
     if result.failure is not None:
         if as_json:
@@ -138,7 +154,7 @@ def score(
     name = annex_filename(result)
     if (out_dir / name).resolve() == intake.resolve():
         name = name[: -len(".xlsx")] + "_评分.xlsx"
-    written = write_annex(result, out_dir, filename=name)
+    written = write_annex(result, out_dir, filename=name, layout=annex_layout)
     if as_json:
         typer.echo(to_json(result, indent=2))
     else:
@@ -155,6 +171,70 @@ def score(
 
 def _rate(rate) -> str:
     return "—" if rate is None else f"{rate:.2%}"
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="填报表文件或文件夹（文件夹中递归查找 xlsx、xlsm、xls、ods）。", exists=True, show_default=False,
+        metavar="INPUT")],
+    out_dir: Annotated[Path, typer.Option(
+        "--output-dir", "-o", file_okay=False, metavar="DIR", help="输出文件夹：annex/、summary.xlsx、results.jsonl。")] = Path("."),
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-w", min=1, metavar="N", help="并行评分的工作进程数（默认：CPU 数）。", show_default=False)] = None,
+    profile: ProfileOption = "national",
+    layout: LayoutOption = "national",
+) -> None:
+    """批量评分：为每个填报表写出附件1，并写出汇总工作簿 summary.xlsx 和 results.jsonl。"""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .batch import BatchError, Interrupted, OutputError, discover, output_paths, run_batch
+
+    rules = _load_profile(profile)
+    annex_layout = _load_layout(layout)
+    found = discover(inputs, exclude=output_paths(out_dir))
+    for folder in found.unreadable:
+        typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
+    if not found.paths:
+        typer.echo("perfeval: 给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）", err=True)
+        raise typer.Exit(2)
+    console = _console(stderr=True)
+    columns = (
+        TextColumn("评分"), BarColumn(), MofNCompleteColumn(), TextColumn("失败 {task.fields[failed]}"),
+        TextColumn("{task.fields[rate]:.1f} 个/秒"), TimeElapsedColumn(),
+    )
+    started = time.monotonic()
+    try:
+        # The bar only on a terminal: a log or a test runner gets the result line alone.
+        with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("评分", total=len(found.paths), failed=0, rate=0.0)
+
+            def advance(done: int, failed: int) -> None:
+                rate = done / max(time.monotonic() - started, 1e-6)
+                bar.update(task, completed=done, failed=failed, rate=rate)
+
+            report = run_batch(found.paths, rules, out_dir, workers=workers, layout=annex_layout, progress=advance)
+    except Interrupted as stop:
+        typer.echo(f"perfeval: 已中断：{stop.done}/{stop.total} 个文件已评分，未写出任何输出，{out_dir} 保持原样", err=True)
+        raise typer.Exit(130) from None
+    except BatchError as exc:
+        typer.echo(f"perfeval: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OutputError as exc:
+        typer.echo(f"perfeval: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for line in report.failures:
+        typer.echo(f"✗ {line}", err=True)
+    if report.failed > len(report.failures):
+        typer.echo(f"……另有 {report.failed - len(report.failures)} 个文件未能读取，见 summary.xlsx 的“处理失败”", err=True)
+    typer.echo(
+        f"{report.files} 个文件：评分 {report.scored}，失败 {report.failed}；"
+        f"问题 {report.findings} 条（错误 {report.errors} 条）；用时 {report.seconds:.1f} 秒；"
+        f"输出在 {out_dir}（summary.xlsx、results.jsonl、annex/）"
+    )
+    raise typer.Exit(report.exit_code)
 
 
 def main() -> None:
