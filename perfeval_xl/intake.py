@@ -89,7 +89,10 @@ INDICATOR_LABELS = {
 }
 INDICATOR_REQUIRED = ("level1", "level2", "name", "weight", "target", "actual")
 
-_BRACKETED_UNIT = re.compile(r"\((万元|元|%|分)\)$")
+# A label may carry a bracketed note after it (`分值(分)`, `实际完成值(业绩值)`)
+# and a required-field star (`*项目名称`), as templates of other offices do.
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+_STARS = "*＊※"
 
 
 def _lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -103,10 +106,11 @@ _INDICATORS = _lookup(INDICATOR_LABELS)
 
 
 def header_key(value: object, table: dict[str, str]) -> str | None:
-    text = normalise_label(value)
+    text = normalise_label(value).strip(_STARS)
     if text in table:
         return table[text]
-    return table.get(_BRACKETED_UNIT.sub("", text))
+    bare = _TRAILING_NOTE.sub("", text).strip(_STARS)
+    return table.get(bare) if bare else None
 
 
 def read_intake(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Intake | None, list[Problem]]:

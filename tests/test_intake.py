@@ -180,3 +180,22 @@ def test_missing_sheet(tmp_path):
     intake, found = read_intake(path)
     assert intake is None
     assert [(p.code, p.sheet) for p in found] == [("sheet-missing", "绩效指标")]
+
+
+@pytest.mark.parametrize(
+    "label, key",
+    [
+        ("实际完成值(业绩值)", "actual"),
+        ("分值（分）", "weight"),
+        ("权重(%)", "weight"),
+        ("*三级指标", "name"),
+        ("年度\n指标值", "target"),
+        ("偏差原因分析及改进措施：", "reason"),
+        ("（备注）", None),
+        ("备注", None),
+    ],
+)
+def test_header_labels_with_notes_and_stars(label, key):
+    from perfeval_xl.intake import _INDICATORS, header_key
+
+    assert header_key(label, _INDICATORS) == key
