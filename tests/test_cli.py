@@ -147,3 +147,17 @@ def test_module_entry_point_and_help():
     assert done.returncode == 0
     for command in ("template", "check", "score"):
         assert command in done.stdout
+
+
+def test_missing_header_is_one_line_naming_the_sheet(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "项目信息"
+    wb.create_sheet("预算执行")["A1"] = "资金来源"
+    wb.create_sheet("绩效指标")["A1"] = "随便写的标题"
+    path = tmp_path / "noheader.xlsx"
+    wb.save(path)
+    result = runner.invoke(app, ["score", str(path), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "noheader.xlsx" in lines[0]
+    assert "[预算执行] " in lines[0] and "[绩效指标] " in lines[0] and "header-missing" in lines[0]
