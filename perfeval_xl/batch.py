@@ -33,6 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePath
 
 from .evaluate import Result, evaluate_file, failed, sha256_of
@@ -221,25 +222,48 @@ def _score_one(index: int, path: str) -> Outcome:
     profile, staging = _WORKER["profile"], _WORKER["staging"]
     if _WORKER["kill_on"] and os.path.basename(path) == _WORKER["kill_on"]:
         os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+    outcome, annex = score_one(index, path, profile, _WORKER["layout"])
+    if annex is None:
+        return outcome
     try:
-        result = evaluate_file(path, profile, display_path=path)
-        annex = None
-        if result.ok:
-            (staging / f"{index}.xlsx").write_bytes(render_annex(result, _WORKER["layout"]))
-            annex = annex_filename(result)
-        return _outcome(index, result, annex)
-    except Exception as exc:   # a bug on one file must cost only that file
-        reason = f"{type(exc).__name__}: {exc}"[:300]
+        (staging / f"{index}.xlsx").write_bytes(annex)
+        return outcome
+    except Exception as exc:   # a full disk, say: this file's outcome says so
+        reason = _reason(exc)
         return _outcome(index, _crashed(path, profile, reason, reason), None)
+
+
+def score_one(
+    index: int, path: str, profile: Profile, layout: Layout | None, *,
+    read_from: str | None = None, created: datetime | None = None,
+) -> tuple[Outcome, bytes | None]:
+    """One file's Outcome and its Annex workbook as bytes (None when it has none).
+
+    `path` is how the outputs name the file; `read_from`, where it is read
+    when that is elsewhere (a cluster worker's copy). Never raises: a bug on
+    one file becomes its `worker-crashed` record.
+    """
+    try:
+        result = evaluate_file(read_from or path, profile, display_path=path)
+        if not result.ok:
+            return _outcome(index, result, None), None
+        return _outcome(index, result, annex_filename(result)), render_annex(result, layout, created=created)
+    except Exception as exc:   # a bug on one file must cost only that file
+        reason = _reason(exc)
+        return _outcome(index, _crashed(path, profile, reason, reason, read_from=read_from), None), None
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _outcome(index: int, result: Result, annex: str | None) -> Outcome:
     return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors)
 
 
-def _crashed(path: str, profile: Profile, reason: str, reason_en: str) -> Result:
+def _crashed(path: str, profile: Profile, reason: str, reason_en: str, *, read_from: str | None = None) -> Result:
     try:
-        digest = sha256_of(Path(path))
+        digest = sha256_of(Path(read_from or path))
     except OSError:
         digest = ""
     return failed(path, digest, profile, problem("worker-crashed", ERROR, reason=reason, reason_en=reason_en))
@@ -389,15 +413,19 @@ def run_batch(
     workers: int | None = None,
     layout: Layout | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Report:
     """Score every file and write DIR/annex/, DIR/results.jsonl and DIR/summary.xlsx.
 
     `paths` in the order the outputs follow (as `discover` gives them);
     `layout` is the Annex layout, loaded once (None: national).
-    `progress(done, failed)` is called as each file finishes. Raises
-    BatchError when an input is one of our outputs, OutputError when the
-    outputs cannot be put in place, Interrupted on Ctrl-C (DIR is then left
-    as it was).
+    `progress(done, failed)` is called as each file finishes. `scheduler`,
+    the address of a Dask distributed scheduler (tcp://HOST:PORT), has that
+    cluster's workers score the files instead of local worker processes
+    (distributed.py); the outputs are the same, byte for byte. Raises
+    BatchError when an input is one of our outputs or the cluster cannot be
+    used, OutputError when the outputs cannot be put in place, Interrupted
+    on Ctrl-C (DIR is then left as it was).
     """
     started = time.monotonic()
     out_dir = Path(out_dir)
@@ -414,9 +442,14 @@ def run_batch(
             progress(counts["done"], counts["failed"])
 
     try:
-        init = (profile, str(staging), os.environ.get(KILL_HOOK) or None, layout)
-        plan = _plan(max(1, workers or default_workers()), len(paths))
-        outcomes = _in_order(_run(list(enumerate(paths)), plan, init), arrived)
+        if scheduler is not None:
+            from .distributed import run_on_cluster
+
+            finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler)
+        else:
+            init = (profile, str(staging), os.environ.get(KILL_HOOK) or None, layout)
+            finished = _run(list(enumerate(paths)), _plan(max(1, workers or default_workers()), len(paths)), init)
+        outcomes = _in_order(finished, arrived)
         written = _write_staged(outcomes, staging, profile, report)
         with _uninterruptible():
             _commit(staging, out_dir, written)

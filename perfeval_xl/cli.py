@@ -184,6 +184,10 @@ def batch(
         "--workers", "-w", min=1, metavar="N", help="并行评分的工作进程数（默认：CPU 数）。", show_default=False)] = None,
     profile: ProfileOption = "national",
     layout: LayoutOption = "national",
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", metavar="tcp://HOST:PORT",
+        help="在已运行的 Dask 集群上评分：调度器地址（需安装 perfeval-xl[dask]；见 docs/performance.md）。",
+        show_default=False)] = None,
 ) -> None:
     """批量评分：为每个填报表写出附件1，并写出汇总工作簿 summary.xlsx 和 results.jsonl。"""
     import time
@@ -192,6 +196,9 @@ def batch(
 
     from .batch import BatchError, Interrupted, OutputError, discover, output_paths, run_batch
 
+    if scheduler is not None and workers is not None:
+        typer.echo("perfeval: --workers 与 --scheduler 不能同时使用（使用集群时由集群的工作进程评分）", err=True)
+        raise typer.Exit(2)
     rules = _load_profile(profile)
     annex_layout = _load_layout(layout)
     found = discover(inputs, exclude=output_paths(out_dir))
@@ -215,7 +222,8 @@ def batch(
                 rate = done / max(time.monotonic() - started, 1e-6)
                 bar.update(task, completed=done, failed=failed, rate=rate)
 
-            report = run_batch(found.paths, rules, out_dir, workers=workers, layout=annex_layout, progress=advance)
+            report = run_batch(found.paths, rules, out_dir, workers=workers, layout=annex_layout, progress=advance,
+                               scheduler=scheduler)
     except Interrupted as stop:
         typer.echo(f"perfeval: 已中断：{stop.done}/{stop.total} 个文件已评分，未写出任何输出，{out_dir} 保持原样", err=True)
         raise typer.Exit(130) from None

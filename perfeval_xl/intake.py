@@ -117,11 +117,21 @@ def read_intake(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[I
     """Read one intake workbook. File-level failures come back as problems."""
     path = Path(path)
     try:
-        names, sheets, notes = load_sheets(path, (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET), limits)
+        _names, sheets, notes = load_sheets(path, (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET), limits)
     except IntakeError as exc:
         return None, [exc.problem]
     except OSError as exc:
         return None, [problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")]
+    return intake_from_sheets(sheets, notes, limits=limits)
+
+
+def intake_from_sheets(
+    sheets: dict[str, Sheet], notes: list[Problem] = (), *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Intake | None, list[Problem]]:
+    """The intake from sheets already loaded as grids (grid.Sheet), with the notes of their loading.
+
+    read_intake's second half; benchmarks/baseline.py feeds it grids read by pandas.
+    """
     found: list[Problem] = list(notes)
     for name in (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET):
         if name not in sheets:

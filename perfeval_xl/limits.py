@@ -65,6 +65,47 @@ class Container:
     notes: list[Problem] = field(default_factory=list)   # macros-ignored, file-type-mismatch
     ole: Ole | None = None           # the parsed container of an .xls
     workbook_stream: str | None = None
+    inflated: InflatedZip | None = None   # a zip's parts as the pre-flight inflated them (small files)
+
+
+# SPEED: the pre-flight inflates every part of a zip anyway; for an ordinary
+# file (all parts together under this size) it keeps them, so that trimming
+# and the format pass read them from memory instead of opening and inflating
+# the file twice more (about 0.4 ms of the 2 ms a small intake takes).
+KEEP_INFLATED_BYTES = 8 * MB
+
+
+class InflatedZip:
+    """The verified parts of a zip, with the few ZipFile methods the reader uses."""
+
+    def __init__(self, infos: list[zipfile.ZipInfo]) -> None:
+        self._infos = infos
+        self._by_name: dict[str, bytes] = {}
+        self._by_info: dict[int, bytes] = {}
+
+    def add(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        self._by_name[info.filename] = data     # a repeated name: the last wins, as in ZipFile
+        self._by_info[id(info)] = data
+
+    def namelist(self) -> list[str]:
+        return [info.filename for info in self._infos]
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return list(self._infos)
+
+    def read(self, name: str | zipfile.ZipInfo) -> bytes:
+        if isinstance(name, zipfile.ZipInfo):
+            return self._by_info[id(name)]
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"There is no item named {name!r} in the archive") from None
+
+    def __enter__(self) -> InflatedZip:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 def human_size(size: int) -> str:
@@ -202,10 +243,14 @@ def check_zip(path: Path, size: int, limits: Limits) -> Container:
         names = {info.filename for info in infos}
         fmt = _zip_format(archive, names)
         # Then inflate each part once, in chunks, to see whether the directory told the truth.
+        keep = sum(info.file_size for info in infos) <= KEEP_INFLATED_BYTES
+        inflated = InflatedZip(infos) if keep else None
         with open(path, "rb") as handle:
             for info in infos:
-                _verify_part(handle, info, limits)
-    container = Container(fmt)
+                data = _verify_part(handle, info, limits, keep=keep)
+                if inflated is not None:
+                    inflated.add(info, data)
+    container = Container(fmt, inflated=inflated)
     if any(_MACRO_PARTS.search(name) for name in names):
         container.notes.append(problem("macros-ignored", INFO))
     return container
@@ -252,18 +297,23 @@ def _zip_format(archive: zipfile.ZipFile, names: set[str]) -> str:
     raise unreadable("文件是压缩包，但其中没有 Excel/ODS 工作簿")
 
 
-def _verify_part(handle, info: zipfile.ZipInfo, limits: Limits) -> None:
+def _verify_part(handle, info: zipfile.ZipInfo, limits: Limits, *, keep: bool = False) -> bytes | None:
     """Inflate one part in bounded chunks: its real size, its CRC, and no DOCTYPE.
 
     The directory's sizes were checked already; this catches a directory that
     lies. Inflating stops as soon as the real size passes the part limit or
     the ratio limit, so a lying bomb costs a few megabytes, never its size.
+    With `keep` (the directory promised a small file), the verified bytes are
+    returned.
     """
     produced = crc = 0
     patterns: tuple[bytes, ...] | None = None
     tail = b""
+    kept: list[bytes] = []
     for out in _inflate(handle, info):
         produced += len(out)
+        if keep and produced <= info.file_size:    # past it the directory lied: the check below refuses the file
+            kept.append(out)
         if produced > limits.max_part_bytes or (
             produced > limits.ratio_grace_bytes and produced > limits.max_ratio * max(info.compress_size, 1)
         ):
@@ -280,6 +330,7 @@ def _verify_part(handle, info: zipfile.ZipInfo, limits: Limits) -> None:
             tail = out[-32:]
     if produced != info.file_size or crc != info.CRC:
         raise unreadable(f"文件已损坏（部件“{info.filename[:80]}”校验失败）")
+    return b"".join(kept) if keep else None
 
 
 def _inflate(handle, info: zipfile.ZipInfo):

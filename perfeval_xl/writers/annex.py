@@ -12,6 +12,7 @@ become a formula.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -54,23 +55,39 @@ def write_annex(
     return path
 
 
-def render_annex(result: Result, layout: Layout | str | Path | None = None) -> bytes:
+def render_annex(
+    result: Result, layout: Layout | str | Path | None = None, *, created: dt.datetime | None = None
+) -> bytes:
     """The Annex workbook as bytes. `layout`: a Layout, a built-in name, a template path, or None (national).
 
     A name or path is read once and cached (layout.py); a batch may also load
-    the Layout once and pass it to every call.
+    the Layout once and pass it to every call. `created` is the workbook's
+    creation time (default: files.creation_time(), from this process's
+    SOURCE_DATE_EPOCH); a cluster worker is given the main process's.
     """
     layout = load_layout(layout)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
-    workbook.set_properties({"title": "项目支出绩效自评表", "created": creation_time(), "comments": f"perfeval-xl {__version__}"})
+    fill_annex(workbook, result, layout, created=created)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def fill_annex(workbook, result: Result, layout: Layout, *, created: dt.datetime | None = None) -> None:
+    """Add the four Annex sheets to `workbook`, an open xlsxwriter Workbook.
+
+    Anything with xlsxwriter's Workbook and Worksheet methods will do:
+    benchmarks/baseline.py drives openpyxl through this to compare libraries
+    on the same work.
+    """
+    workbook.set_properties({
+        "title": "项目支出绩效自评表", "created": created or creation_time(), "comments": f"perfeval-xl {__version__}",
+    })
     styles = Styles(workbook)
     render_layout(workbook, layout, result)
     _detail_sheet(workbook.add_worksheet(DETAIL_SHEET), result, styles)
     _problem_sheet(workbook.add_worksheet(PROBLEM_SHEET), result, styles)
     _about_sheet(workbook.add_worksheet(ABOUT_SHEET), result, styles, layout)
-    workbook.close()
-    return buffer.getvalue()
 
 
 DETAIL_HEADERS = (

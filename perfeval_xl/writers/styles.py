@@ -11,34 +11,54 @@ _BASE = {"font_name": FONT, "font_size": 10, "valign": "vcenter", "text_wrap": T
 _BOX = {**_BASE, "border": 1}
 
 
+# Every format of our workbooks, by name.
+_FORMATS = {
+    "title": {**_BASE, "font_size": 16, "bold": True, "align": "center", "text_wrap": False},
+    "subtitle": {**_BASE, "font_size": 11, "align": "center"},
+    "label": {**_BOX, "bold": True, "align": "center", "bg_color": HEADER_FILL},
+    "text": {**_BOX, "align": "left"},
+    "center": {**_BOX, "align": "center"},
+    "money": {**_BOX, "align": "right", "num_format": "#,##0.00"},
+    "points": {**_BOX, "align": "center", "num_format": "0.00"},
+    "rate": {**_BOX, "align": "center", "num_format": "0.00%"},
+    "total": {**_BOX, "bold": True, "align": "center", "num_format": "0.00"},
+    "total_label": {**_BOX, "bold": True, "align": "center"},
+    "unverified_text": {**_BOX, "align": "left", "bg_color": UNVERIFIED_FILL},
+    "unverified_points": {**_BOX, "align": "center", "num_format": "0.00", "bg_color": UNVERIFIED_FILL},
+    "unverified_center": {**_BOX, "align": "center", "bg_color": UNVERIFIED_FILL, "bold": True},
+    "error_text": {**_BOX, "align": "left", "bg_color": ERROR_FILL},
+    "error_points": {**_BOX, "align": "center", "num_format": "0.00", "bg_color": ERROR_FILL},
+    "error_money": {**_BOX, "align": "right", "num_format": "#,##0.00", "bg_color": ERROR_FILL},
+    "note": {**_BASE, "align": "left", "font_size": 9},
+    "plain": {**_BASE},
+    "plain_bold": {**_BASE, "bold": True},
+    "header": {**_BOX, "bold": True, "align": "center", "bg_color": HEADER_FILL},
+    "cell": {**_BOX, "align": "left"},
+    "cell_points": {**_BOX, "num_format": "0.00"},
+    "cell_money": {**_BOX, "num_format": "#,##0.00"},
+    "cell_rate": {**_BOX, "num_format": "0.00%"},
+    "cell_ratio": {**_BOX, "num_format": "0.0000"},
+    "cell_int": {**_BOX, "num_format": "0"},
+}
+
+
 class Styles:
-    """The formats of one workbook; xlsxwriter formats belong to their workbook."""
+    """The formats of one workbook; xlsxwriter formats belong to their workbook.
+
+    `styles.header` is the workbook's format "header", made on first use.
+    SPEED: a workbook uses a few of these 26 formats, and making one costs
+    about 20 µs; xlsxwriter writes only the formats that cells use, numbered
+    in order of first use, so making them late changes nothing in the file.
+    """
 
     def __init__(self, workbook) -> None:
-        add = workbook.add_format
-        self.title = add({**_BASE, "font_size": 16, "bold": True, "align": "center", "text_wrap": False})
-        self.subtitle = add({**_BASE, "font_size": 11, "align": "center"})
-        self.label = add({**_BOX, "bold": True, "align": "center", "bg_color": HEADER_FILL})
-        self.text = add({**_BOX, "align": "left"})
-        self.center = add({**_BOX, "align": "center"})
-        self.money = add({**_BOX, "align": "right", "num_format": "#,##0.00"})
-        self.points = add({**_BOX, "align": "center", "num_format": "0.00"})
-        self.rate = add({**_BOX, "align": "center", "num_format": "0.00%"})
-        self.total = add({**_BOX, "bold": True, "align": "center", "num_format": "0.00"})
-        self.total_label = add({**_BOX, "bold": True, "align": "center"})
-        self.unverified_text = add({**_BOX, "align": "left", "bg_color": UNVERIFIED_FILL})
-        self.unverified_points = add({**_BOX, "align": "center", "num_format": "0.00", "bg_color": UNVERIFIED_FILL})
-        self.unverified_center = add({**_BOX, "align": "center", "bg_color": UNVERIFIED_FILL, "bold": True})
-        self.error_text = add({**_BOX, "align": "left", "bg_color": ERROR_FILL})
-        self.error_points = add({**_BOX, "align": "center", "num_format": "0.00", "bg_color": ERROR_FILL})
-        self.error_money = add({**_BOX, "align": "right", "num_format": "#,##0.00", "bg_color": ERROR_FILL})
-        self.note = add({**_BASE, "align": "left", "font_size": 9})
-        self.plain = add({**_BASE})
-        self.plain_bold = add({**_BASE, "bold": True})
-        self.header = add({**_BOX, "bold": True, "align": "center", "bg_color": HEADER_FILL})
-        self.cell = add({**_BOX, "align": "left"})
-        self.cell_points = add({**_BOX, "num_format": "0.00"})
-        self.cell_money = add({**_BOX, "num_format": "#,##0.00"})
-        self.cell_rate = add({**_BOX, "num_format": "0.00%"})
-        self.cell_ratio = add({**_BOX, "num_format": "0.0000"})
-        self.cell_int = add({**_BOX, "num_format": "0"})
+        self._workbook = workbook
+
+    def __getattr__(self, name: str):
+        try:
+            properties = _FORMATS[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        made = self._workbook.add_format(properties)
+        setattr(self, name, made)
+        return made
