@@ -28,7 +28,8 @@ from ..targets import QUALITATIVE, UNREADABLE
 from ..text import text_of
 from .files import atomic_write, creation_time, safe_name
 # LayoutError (a bad template) is what render_annex and write_annex raise besides ValueError.
-from .layout import Layout, LayoutError, load_layout, render_layout, text  # noqa: F401
+from .layout import Layout, LayoutError, load_layout  # noqa: F401
+from .layout_render import render_layout, text
 from .styles import Styles
 
 ANNEX_SHEET = "项目支出绩效自评表"
