@@ -29,7 +29,7 @@ from .model import (
 )
 from .problems import ERROR, INFO, WARNING, Problem, problem
 from .profiles import Profile
-from .scoring import ZERO, BudgetScore, IndicatorScore, effective_total, fmt, money
+from .scoring import ZERO, BudgetScore, IndicatorScore, effective_total, fmt
 from .targets import POSITIVE, QUALITATIVE
 from .text import normalise
 

@@ -10,7 +10,6 @@ the commands, so that `perfeval --help` starts fast.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 

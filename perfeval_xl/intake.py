@@ -9,7 +9,7 @@ value that cannot be read reported with its sheet and cell, never guessed.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from . import levels
@@ -27,7 +27,6 @@ from .model import (
     OTHER,
     PROJECT_SHEET,
     RECEIVED,
-    SPLIT_ROWS,
     TOTAL,
     BudgetLine,
     BudgetTable,

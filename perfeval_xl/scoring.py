@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 from . import levels, targets
 from .model import ANNUAL, APPROPRIATION, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED, SOURCE_ROWS, TOTAL
-from .model import BudgetLine, BudgetTable, IndicatorRow, SpecialRow
+from .model import BudgetTable, IndicatorRow, SpecialRow
 from .problems import ERROR, WARNING, Problem, problem
 from .profiles import Profile
 from .text import normalise, text_of

@@ -6,8 +6,6 @@ The national layout is the template perfeval_xl/workbook_templates/national.xlsx
 
 from __future__ import annotations
 
-from decimal import Decimal as D
-
 import openpyxl
 import pytest
 

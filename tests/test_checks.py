@@ -20,7 +20,6 @@ H 自评得分, I 偏差原因. 预算执行: row 2 年度资金总额, 3 当年
 from __future__ import annotations
 
 import datetime
-import decimal
 import string
 from collections.abc import Callable
 from dataclasses import dataclass

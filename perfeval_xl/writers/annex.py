@@ -105,7 +105,6 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
     ws.freeze_panes(1, 0)
     budget = result.budget
     budget_row = result.intake.budget_row
-    rate = "—" if budget.rate is None else f"{fmt(budget.executed)} / {fmt(budget.annual)}"
     ws.write_string(1, 0, str(budget_row.row) if budget_row else "—", s.cell)
     for col, value in enumerate(("预算执行指标", "预算执行率"), start=1):
         ws.write_string(1, col, value, s.cell)
