@@ -34,20 +34,21 @@ LayoutOption = Annotated[
 def _load_profile(name: str):
     from .profiles import ProfileError, load_profile
 
-    try:
-        return load_profile(name)
-    except ProfileError as exc:
-        typer.echo(f"perfeval: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    return _usage_checked(load_profile, name, ProfileError)
 
 
 def _load_layout(name: str):
     """The Annex layout, read once for the whole run; a bad template is a usage error."""
     from .writers.layout import LayoutError, load_layout
 
+    return _usage_checked(load_layout, name, LayoutError)
+
+
+def _usage_checked(load, name: str, error: type[Exception]):
+    """Load a profile or layout; its error is one line and exit status 2."""
     try:
-        return load_layout(name)
-    except LayoutError as exc:
+        return load(name)
+    except error as exc:
         typer.echo(f"perfeval: {exc}", err=True)
         raise typer.Exit(2) from exc
 
