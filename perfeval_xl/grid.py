@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .cells import parse_a1
+from .text import normalise
 from .limits import DEFAULT_LIMITS, Container, Limits, preflight
 from .problems import ERROR, WARNING, IntakeError, Problem, problem
 from .trim import Trimmed, trim_ods_file, trim_xls, trim_xlsx, unescape
@@ -47,6 +48,24 @@ class Sheet:
         return ""
 
 
+class Wanted:
+    """The sheets to read, matched as people type their names: a trailing
+    space or a full-width letter in `绩效指标 ` does not hide the sheet."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = tuple(names)
+        self._by_key = {normalise(name): name for name in self.names}
+
+    def canonical(self, name: str) -> str | None:
+        return self._by_key.get(normalise(name))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.canonical(name) is not None
+
+    def __iter__(self):
+        return iter(self.names)
+
+
 def load_sheets(
     path: Path, wanted: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[str], dict[str, Sheet], list[Problem]]:
@@ -58,6 +77,7 @@ def load_sheets(
     """
     import python_calamine as calamine
 
+    wanted = Wanted(wanted)
     container = preflight(path, limits)
     notes = list(container.notes)
     try:
@@ -102,7 +122,13 @@ def load_sheets(
                 problem("too-many-rows", WARNING, name, rows=rows, cols=cols,
                         max_rows=limits.max_rows, max_cols=limits.max_cols)
             )
-    return names, sheets, notes
+    # Keyed by the names the reader asks for; an exact name wins over a near one.
+    by_canonical: dict[str, Sheet] = {}
+    for name, sheet in sheets.items():
+        canonical = wanted.canonical(name)
+        if canonical not in by_canonical or name == canonical:
+            by_canonical[canonical] = sheet
+    return names, by_canonical, notes
 
 
 def _trim(path: Path, container: Container, wanted: tuple[str, ...], limits: Limits) -> Trimmed:

@@ -179,9 +179,8 @@ def trim_xlsx(archive: zipfile.ZipFile, parts: dict[str, str], wanted: tuple[str
     trimmed = Trimmed()
     replaced: dict[str, bytes] = {}
     names = set(archive.namelist())
-    for name in wanted:
-        part = parts.get(name)
-        if part is None or part not in names:
+    for name, part in parts.items():
+        if name not in wanted or part not in names:
             continue
         data = archive.read(part)
         if plainly_within(data, limits):

@@ -199,3 +199,26 @@ def test_header_labels_with_notes_and_stars(label, key):
     from perfeval_xl.intake import _INDICATORS, header_key
 
     assert header_key(label, _INDICATORS) == key
+
+
+def test_sheet_names_match_as_people_type_them(tmp_path, build, national):
+    """A trailing space or a full-width character in a sheet name does not hide the sheet."""
+    wb = openpyxl.load_workbook(build())
+    wb["绩效指标"].title = "绩效指标 "
+    wb["预算执行"].title = "预算执行\u3000"
+    path = tmp_path / "spaced.xlsx"
+    wb.save(path)
+    result = evaluate_file(path, national)
+    assert result.failure is None
+    assert result.total_score == D("99.50") and result.problems == ()
+
+
+def test_an_exact_sheet_name_wins_over_a_near_one(tmp_path, build, national):
+    wb = openpyxl.load_workbook(build())
+    decoy = wb.copy_worksheet(wb["绩效指标"])
+    decoy.title = "绩效指标 "
+    decoy["D3"] = "不是数字"
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    result = evaluate_file(path, national)
+    assert result.total_score == D("99.50") and result.problems == ()
