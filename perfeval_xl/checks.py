@@ -57,13 +57,14 @@ def check_weights(intake: Intake, budget: BudgetScore, profile: Profile) -> Iter
         yield problem("weights-sum", ERROR, INDICATOR_SHEET, None, total=total, budget=budget.weight, expected=profile.weights_total)
     subtotals = {name: ZERO for name in profile.level1_weights}
     for row in valid:
-        if row.level1 in subtotals:
-            subtotals[row.level1] += row.weight
+        dimension = levels.dimension_of(row.level1)
+        if dimension in subtotals:
+            subtotals[dimension] += row.weight
     if any(subtotals[name] != expected for name, expected in profile.level1_weights.items()):
         actual = "、".join(f"{name[:-2]} {fmt(value)}" for name, value in subtotals.items())
         expected = "、".join(f"{name[:-2]} {fmt(value)}" for name, value in profile.level1_weights.items())
         yield problem("level1-weights", WARNING, INDICATOR_SHEET, None, actual=actual, expected=expected)
-    present = {row.level1 for row in intake.indicators}
+    present = {levels.dimension_of(row.level1) for row in intake.indicators}
     for name in levels.DIMENSIONS:
         if name not in present:
             yield problem("dimension-missing", WARNING, INDICATOR_SHEET, None, level1=name)

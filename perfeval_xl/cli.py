@@ -79,7 +79,11 @@ def template(
     if output.exists() and not force:
         typer.echo(f"perfeval: {output} 已存在，未覆盖（如需覆盖请加 --force）", err=True)
         raise typer.Exit(1)
-    write_intake(output)
+    try:
+        write_intake(output)
+    except OSError as exc:
+        typer.echo(f"perfeval: 无法写出 {output}：{exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"已写出空白填报表：{output}")
 
 
@@ -106,24 +110,26 @@ def check(
 
 
 def _render_findings(console, result) -> None:
+    # Paths and messages carry department text: escaped, so `[/]` in a cell is text, not markup.
+    from rich.markup import escape
     from rich.table import Table
 
     if result.failure is not None:
-        console.print(f"[bold red]✗[/] {_failure_line(result)}", markup=True, soft_wrap=True)
+        console.print(f"[bold red]✗[/] {escape(_failure_line(result))}", markup=True, soft_wrap=True)
         return
     counts = {level: sum(1 for p in result.problems if p.severity.value == level) for level in ("error", "warning", "info")}
     if result.problems:
-        table = Table(title=result.source_path, title_justify="left", show_lines=False)
+        table = Table(title=escape(result.source_path), title_justify="left", show_lines=False)
         for column in ("级别", "位置", "代码", "说明"):
             table.add_column(column, overflow="fold")
         colours = {"error": "red", "warning": "yellow", "info": "cyan"}
         for found in result.problems:
             colour = colours[found.severity.value]
-            table.add_row(f"[{colour}]{found.severity.label}[/]", found.location, found.code, found.message)
+            table.add_row(f"[{colour}]{found.severity.label}[/]", escape(found.location), found.code, escape(found.message))
         console.print(table)
     mark = "[bold red]✗[/]" if counts["error"] else "[bold green]✓[/]"
     console.print(
-        f"{mark} {result.source_path}：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}；"
+        f"{mark} {escape(result.source_path)}：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}；"
         f"核算总分 {result.total_score}（{result.grade}）",
         markup=True,
         soft_wrap=True,
@@ -154,7 +160,11 @@ def score(
     name = annex_filename(result)
     if (out_dir / name).resolve() == intake.resolve():
         name = name[: -len(".xlsx")] + "_评分.xlsx"
-    written = write_annex(result, out_dir, filename=name, layout=annex_layout)
+    try:
+        written = write_annex(result, out_dir, filename=name, layout=annex_layout)
+    except OSError as exc:
+        typer.echo(f"perfeval: 无法写出 {out_dir / name}：{exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
     if as_json:
         typer.echo(to_json(result, indent=2))
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .checks import run_checks
 from .intake import read_intake
+from .levels import dimension_of
 from .limits import DEFAULT_LIMITS
 from .model import Intake
 from .problems import ERROR, Problem, problem, sort_key
@@ -49,9 +50,11 @@ class Result:
         return self.failure is not None or any(p.severity == ERROR for p in self.problems)
 
     def dimension_scores(self) -> dict[str, Decimal]:
+        """Scores by 产出/效益/满意度 (a 一级 成本指标 counts with 产出, levels.dimension_of)."""
         totals: dict[str, Decimal] = {}
         for item in self.indicators:
-            totals[item.indicator.level1] = totals.get(item.indicator.level1, ZERO) + item.score
+            dimension = dimension_of(item.indicator.level1)
+            totals[dimension] = totals.get(dimension, ZERO) + item.score
         return totals
 
     @property
@@ -111,12 +114,16 @@ def evaluate_file(path: str | Path, profile: Profile, *, display_path: str | Non
     except OSError as exc:
         failure = problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")
         return failed(shown, "", profile, failure)
-    intake, reader_problems = read_intake(path)
-    if intake is None:
-        file_level = [p for p in reader_problems if p.cell is None and p.code in FILE_LEVEL_CODES]
-        failure = file_level[0] if file_level else sorted(reader_problems, key=sort_key)[0]
-        return failed(shown, digest, profile, failure, tuple(sorted(reader_problems, key=sort_key)))
-    return score_project(intake, profile, tuple(reader_problems), source_path=shown, source_sha256=digest)
+    try:
+        intake, reader_problems = read_intake(path)
+        if intake is None:
+            file_level = [p for p in reader_problems if p.cell is None and p.code in FILE_LEVEL_CODES]
+            failure = file_level[0] if file_level else sorted(reader_problems, key=sort_key)[0]
+            return failed(shown, digest, profile, failure, tuple(sorted(reader_problems, key=sort_key)))
+        return score_project(intake, profile, tuple(reader_problems), source_path=shown, source_sha256=digest)
+    except Exception as exc:  # a bug met on one file is that file's failure, never a traceback
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        return failed(shown, digest, profile, problem("worker-crashed", ERROR, reason=reason, reason_en=reason))
 
 
 def failed(path: str, digest: str, profile: Profile, failure: Problem, found: tuple[Problem, ...] = ()) -> Result:

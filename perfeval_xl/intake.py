@@ -354,7 +354,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
         level1, level2 = _carry(texts, level1, level2)
         percent = (r, columns["actual"]) in sheet.percent
         target_text = texts.get("target", "")
-        if (r, columns["target"]) in sheet.percent and isinstance(raw.get("target"), (int, float)):
+        if (r, columns["target"]) in sheet.percent and isinstance(raw.get("target"), (int, float)) and not isinstance(raw.get("target"), bool):
             # A target cell 0.95 shown as 95% means 95 %, as the person saw it.
             target_text = text_of(Decimal(repr(raw["target"])) * 100) + "%"
         actual = raw.get("actual")
@@ -370,7 +370,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
                 nature=texts.get("nature", ""),
                 unit=texts.get("unit", ""),
                 actual=normalise(actual) if isinstance(actual, str) else actual,
-                actual_is_percent=percent and isinstance(actual, (int, float)),
+                actual_is_percent=percent and isinstance(actual, (int, float)) and not isinstance(actual, bool),
                 achievement=texts.get("achievement", ""),
                 self_score=self_score,
                 reason=texts.get("reason", ""),

@@ -45,6 +45,12 @@ def canonical_level2(value: object) -> str:
     return name
 
 
+def dimension_of(level1: str) -> str:
+    """The 财预〔2020〕10号 dimension a 一级 counts under: the 2021 framework's
+    成本指标 as a level of its own is counted with 产出, where 10号 puts it."""
+    return "产出指标" if level1 == COST_LEVEL2 else level1
+
+
 def parent_of(level2: str) -> str | None:
     return _LEVEL2_PARENT.get(level2)
 

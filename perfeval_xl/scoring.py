@@ -211,15 +211,21 @@ def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profi
             fraction = b / low
             score = money(weight * fraction)
             return fraction, score, "区间（低于下限）", f"{w} × {fmt(b)} / {fmt(low)} = {score}"
+        if high <= 0:
+            # A range at or below zero that B (never negative) is above: nothing to scale by.
+            return ZERO, ZERO, "区间（高于上限）", f"{fmt(b)} > {fmt(high)}：得分 0"
         fraction = high / b
         score = money(weight * fraction)
         return fraction, score, "区间（高于上限）", f"{w} × {fmt(high)} / {fmt(b)} = {score}"
     a = target.value
     if target.kind == targets.REVERSE:
+        if a <= 0:
+            # §3: with A = 0 a reverse indicator is met only when B ≤ A, else 0;
+            # a negative A is held to the same rule (there is no ratio to take).
+            met = b <= a
+            score = money(weight) if met else ZERO
+            return (ONE if met else None), score, "反向指标（目标不大于0）", f"{fmt(b)} {'≤' if met else '>'} {fmt(a)}：得分 {score}"
         completion = ONE if b == 0 else a / b
-        if a == 0:
-            score = money(weight) if b <= 0 else ZERO
-            return completion, score, "反向指标（目标为0）", f"{fmt(b)} {'≤' if b <= 0 else '>'} 0：得分 {score}"
         if b <= a:
             return completion, money(weight), "反向指标", f"{fmt(b)} ≤ {fmt(a)}：{w} × 1 = {money(weight)}"
         if profile.reverse == "linear":
@@ -227,8 +233,9 @@ def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profi
             return completion, score, "反向指标（线性）", f"{w} × max(0, 1 − ({fmt(b)} − {fmt(a)}) / {fmt(a)}) = {score}"
         score = money(weight * a / b)
         return completion, score, "反向指标", f"{w} × min(1, {fmt(a)} / {fmt(b)}) = {score}"
-    if a == 0:
-        return None, money(weight), "正向指标（目标为0）", f"{fmt(b)} ≥ 0：{w} × 1 = {money(weight)}"
+    if a <= 0:
+        # §3: with A = 0 a positive indicator is met for any B ≥ 0, and B is never negative.
+        return None, money(weight), "正向指标（目标不大于0）", f"{fmt(b)} ≥ {fmt(a)}：{w} × 1 = {money(weight)}"
     completion = b / a
     score = money(weight * min(completion, ONE))
     return completion, score, "正向指标", f"{w} × min(1, {fmt(b)} / {fmt(a)}) = {score}"

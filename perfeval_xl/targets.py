@@ -83,6 +83,11 @@ _NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])|[0-9]+(?:\
 _SIGNED_NUMBER = re.compile(rf"[+-]?(?:{_NUMBER.pattern})")
 
 
+# Excel keeps 15 significant digits; a figure this large in a form is a slip,
+# and past float range it could not even be written back out.
+MAX_MAGNITUDE = Decimal("1e15")
+
+
 def parse_number(text: object) -> Decimal | None:
     """The number a cell holds, or None: `1,000` -> 1000; `98.65万元` -> None."""
     if isinstance(text, bool):
@@ -92,13 +97,14 @@ def parse_number(text: object) -> Decimal | None:
     cleaned = normalise(text)
     if not _SIGNED_NUMBER.fullmatch(cleaned):
         return None
-    return _tidy(Decimal(cleaned.replace(",", "")))
+    number = _tidy(Decimal(cleaned.replace(",", "")))
+    return number if abs(number) < MAX_MAGNITUDE else None
 
 
 def _from_number(value: int | float | Decimal) -> Decimal | None:
     # str(float) keeps what the person saw: 0.1 stays 0.1, not 0.1000000000000000055...
     number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    return _tidy(number) if number.is_finite() else None
+    return _tidy(number) if number.is_finite() and abs(number) < MAX_MAGNITUDE else None
 
 
 def _tidy(number: Decimal) -> Decimal:
@@ -382,6 +388,8 @@ def _single(written, core, number, suffix_ops, column_unit, nature, level2) -> T
         return _other(UNREADABLE, written)
     kind, op = _direction(op, nature, level2)
     value = _signed(number, negative)
+    if abs(value) >= MAX_MAGNITUDE:
+        return _other(UNREADABLE, written)
     return Target(kind, op, value, None, None, canonical_unit(tail) or column_unit, written)
 
 
@@ -440,6 +448,8 @@ def _range(written, core, numbers, suffix_ops, column_unit) -> Target:
     ):
         return _other(UNREADABLE, written)
     low, high = _signed(first, negative), _signed(second, bool(middle["sign"]))
+    if max(abs(low), abs(high)) >= MAX_MAGNITUDE:
+        return _other(UNREADABLE, written)
     low_unit, high_unit = canonical_unit(middle["unit"]), canonical_unit(tail)
     if low_unit and high_unit:
         low = convert(low, low_unit, high_unit)
@@ -486,7 +496,10 @@ def _actual_text(written: str, target: Target) -> Actual:
     if not (_plain_label(label) and _plain_unit(tail)):
         return Actual(None, "", False, NOT_NUMBER)
     copied = bool(head_ops or suffix_ops)
-    return _in_target_unit(_signed(number, negative), canonical_unit(tail), copied, target)
+    value = _signed(number, negative)
+    if abs(value) >= MAX_MAGNITUDE:
+        return Actual(None, "", False, NOT_NUMBER)
+    return _in_target_unit(value, canonical_unit(tail), copied, target)
 
 
 def _in_target_unit(number: Decimal, unit: str, copied: bool, target: Target) -> Actual:

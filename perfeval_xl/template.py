@@ -12,12 +12,11 @@ addresses appear only in comments and in `xl_range` calls.
 
 from __future__ import annotations
 
-import math
+import io
 import os
-import tempfile
+import math
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -25,6 +24,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from .writers.files import atomic_write, creation_time
 
 __all__ = [
     "BUDGET_COLUMNS",
@@ -196,51 +197,34 @@ def write_intake(path: str | os.PathLike[str], data: Mapping[str, Any] | None = 
     if unknown:
         raise ValueError(f"unknown intake keys: {sorted(unknown)}")
     target = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=".perfeval-", suffix=".xlsx", dir=target.parent)
-    os.close(handle)
-    try:
-        workbook = xlsxwriter.Workbook(
-            temporary,
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
-        workbook.set_properties({"title": "项目支出绩效自评填报表", "created": _creation_time()})
-        formats = _make_formats(workbook)
-        sheets = [workbook.add_worksheet(name) for name in SHEET_NAMES]
-        for sheet in sheets:
-            # Printed on A4 landscape, one page wide, header row on every page.
-            sheet.set_paper(9)
-            sheet.set_landscape()
-            sheet.fit_to_pages(1, 0)
-        for sheet in sheets[1:]:
-            sheet.repeat_rows(0)
-        _write_instructions(sheets[0], formats)
-        _write_project(sheets[1], formats, data.get("project") or {})
-        _write_budget(sheets[2], formats, data.get("budget") or {})
-        _write_indicators(
-            sheets[3],
-            formats,
-            list(data.get("indicators") or []),
-            data.get("total_row"),
-            bool(data.get("merge_level1", False)),
-        )
-        workbook.close()
-        # mkstemp creates the file readable by its owner only.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
+    )
+    workbook.set_properties({"title": "项目支出绩效自评填报表", "created": creation_time()})
+    formats = _make_formats(workbook)
+    sheets = [workbook.add_worksheet(name) for name in SHEET_NAMES]
+    for sheet in sheets:
+        # Printed on A4 landscape, one page wide, header row on every page.
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+    for sheet in sheets[1:]:
+        sheet.repeat_rows(0)
+    _write_instructions(sheets[0], formats)
+    _write_project(sheets[1], formats, data.get("project") or {})
+    _write_budget(sheets[2], formats, data.get("budget") or {})
+    _write_indicators(
+        sheets[3],
+        formats,
+        list(data.get("indicators") or []),
+        data.get("total_row"),
+        bool(data.get("merge_level1", False)),
+    )
+    workbook.close()
+    atomic_write(target, buffer.getvalue())
     return target
-
-
-def _creation_time() -> datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        stamp = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-        return stamp.replace(tzinfo=None)
-    return datetime(2000, 1, 1)
 
 
 def _write_cell(sheet: Worksheet, row: int, col: int, value: Any, formats: _Formats,

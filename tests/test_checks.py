@@ -610,3 +610,12 @@ def test_cell_values_of_other_types_are_reported_not_raised(build, tmp_path, nat
         ("not-a-number", E, P, "H4"),
         ("not-a-number", E, B, "E9"),
     ], key=repr)
+
+
+def test_cost_as_its_own_level1_counts_with_output(evaluate):
+    """The 2021 framework files 成本指标 as a 一级: its weight counts with 产出 (levels.dimension_of)."""
+    data = clean_data()
+    data["indicators"][4].update({"一级指标": "成本指标", "二级指标": "经济成本指标"})
+    result = evaluate(data)
+    assert [p.code for p in result.problems if p.severity.value != "info"] == []
+    assert result.dimension_scores()["产出指标"] == 50

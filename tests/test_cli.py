@@ -161,3 +161,33 @@ def test_missing_header_is_one_line_naming_the_sheet(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "noheader.xlsx" in lines[0]
     assert "[预算执行] " in lines[0] and "[绩效指标] " in lines[0] and "header-missing" in lines[0]
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path, build):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    scored = runner.invoke(app, ["score", str(build()), "-o", str(blocker / "sub")])
+    assert scored.exit_code == 1 and "无法写出" in scored.stderr
+    assert "Traceback" not in scored.output
+    written = runner.invoke(app, ["template", "-o", str(blocker / "t.xlsx")])
+    assert written.exit_code == 1 and "无法写出" in written.stderr
+
+
+def test_markup_in_department_text_is_printed_as_text(build, tmp_path):
+    data = clean_data()
+    data["indicators"][1]["实际完成值"] = "[/]完成了[bold]"
+    result = runner.invoke(app, ["check", str(build(data))])
+    assert result.exit_code == 1
+    assert "[/]完成了[bold]" in result.stdout
+
+
+def test_a_bug_on_one_file_is_that_files_failure(tmp_path, build, monkeypatch):
+    import perfeval_xl.evaluate as evaluate
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(evaluate, "score_project", broken)
+    result = runner.invoke(app, ["check", str(build())])
+    assert result.exit_code == 1
+    assert "worker-crashed" in result.stdout and "ZeroDivisionError" in result.stdout

@@ -222,3 +222,16 @@ def test_an_exact_sheet_name_wins_over_a_near_one(tmp_path, build, national):
     wb.save(path)
     result = evaluate_file(path, national)
     assert result.total_score == D("99.50") and result.problems == ()
+
+
+def test_true_in_a_percent_formatted_cell_is_text_not_a_crash(tmp_path, build, national):
+    wb = openpyxl.load_workbook(build())
+    cell = wb["绩效指标"]["F3"]
+    cell.value = True
+    cell.number_format = "0%"
+    path = tmp_path / "bool.xlsx"
+    wb.save(path)
+    result = evaluate_file(path, national)
+    assert result.failure is None
+    assert result.indicators[0].indicator.actual_is_percent is False
+    assert ("actual-not-number", "F3") in [(p.code, p.cell) for p in result.problems]

@@ -218,3 +218,17 @@ def test_budget(table, weight, rate, score, codes):
 def test_grades():
     assert [NATIONAL.grade(D(v)) for v in ("90", "89.99", "80", "60", "59.99")] == ["优", "良", "良", "中", "差"]
     assert [LOCAL.grade(D(v)) for v in ("80", "79.99", "70", "60", "10")] == ["优秀", "良好", "良好", "合格", "不合格"]
+
+
+@pytest.mark.parametrize(
+    "target, actual, score",
+    [
+        ("≥-5", "3", "10.00"),        # B ≥ A: met, never a negative score
+        ("≤-2", "0", "0.00"),         # reverse below zero: met only when B ≤ A; no division by zero
+        ("≤-2", "-3", "0.00"),        # negative B counts as 0, which is above -2
+        ("-10--5", "0", "0.00"),      # a range below zero that B is above
+    ],
+)
+def test_targets_at_or_below_zero(target, actual, score):
+    scored, _ = score_of(row(target, actual, "10"))
+    assert scored.score == D(score)

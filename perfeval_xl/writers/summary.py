@@ -24,7 +24,6 @@ import xlsxwriter
 
 from .. import __version__
 from ..evaluate import Result
-from ..levels import COST_LEVEL2
 from ..problems import ERROR, WARNING
 from ..profiles import Profile
 from ..scoring import ZERO
@@ -137,10 +136,9 @@ def entry_of(result: Result) -> Entry:
         executed=budget.executed,
         rate=budget.rate,
         budget_score=budget.score,
-        # A department that files 成本指标 as a level of its own (the 2021
-        # framework) has it counted with 产出, where 财预〔2020〕10号 puts it,
+        # 成本指标 filed as a 一级 is already counted with 产出 (levels.dimension_of),
         # so that 执行率得分 + 产出 + 效益 + 满意度 = 核算总分.
-        output=dimensions.get("产出指标", ZERO) + dimensions.get(COST_LEVEL2, ZERO),
+        output=dimensions.get("产出指标", ZERO),
         benefit=dimensions.get("效益指标", ZERO),
         satisfaction=dimensions.get("满意度指标", ZERO),
         total=result.total_score,
