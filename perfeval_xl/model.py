@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .text import text_of
+
 PROJECT_SHEET = "项目信息"
 BUDGET_SHEET = "预算执行"
 INDICATOR_SHEET = "绩效指标"
@@ -90,6 +92,13 @@ class IndicatorRow:
 
     def cell(self, key: str, fallback: str = "actual") -> str:
         return self.cells.get(key) or self.cells.get(fallback, "")
+
+    @property
+    def actual_text(self) -> str:
+        """The actual as the person saw it: 0.98 in a percent-formatted cell is `98%`."""
+        if self.actual_is_percent and isinstance(self.actual, (int, float)) and not isinstance(self.actual, bool):
+            return text_of(Decimal(repr(self.actual)) * 100) + "%"
+        return text_of(self.actual)
 
 
 @dataclass(frozen=True)

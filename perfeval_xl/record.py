@@ -6,7 +6,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from .evaluate import Result
-from .scoring import WIDE, IndicatorScore, fmt
+from .scoring import WIDE, IndicatorScore
 
 SCHEMA = "perfeval-result/1"
 RATE_PLACES = Decimal("0.0001")
@@ -20,13 +20,6 @@ def _num(value: Decimal | None, places: Decimal = Decimal("0.01")) -> float | No
 
 def _indicator(item: IndicatorScore) -> dict:
     row = item.indicator
-    actual = row.actual
-    if row.actual_is_percent and isinstance(actual, (int, float)):
-        actual_text = f"{fmt(Decimal(repr(actual)) * 100)}%"
-    elif isinstance(actual, float):
-        actual_text = fmt(Decimal(repr(actual)))
-    else:
-        actual_text = "" if actual is None else str(actual)
     return {
         "row": row.row,
         "level1": row.level1,
@@ -34,7 +27,7 @@ def _indicator(item: IndicatorScore) -> dict:
         "name": row.name,
         "weight": _num(item.weight),
         "target": row.target,
-        "actual": actual_text,
+        "actual": row.actual_text,
         "kind": item.kind,
         "completion": _num(item.completion, RATE_PLACES),
         "score": _num(item.score),

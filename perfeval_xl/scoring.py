@@ -17,7 +17,7 @@ from .model import ANNUAL, APPROPRIATION, BUDGET_SHEET, EXECUTED, INDICATOR_SHEE
 from .model import BudgetTable, IndicatorRow, SpecialRow
 from .problems import ERROR, WARNING, Problem, problem
 from .profiles import Profile
-from .text import normalise, text_of
+from .text import normalise
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -161,7 +161,7 @@ def score_indicator(row: IndicatorRow, profile: Profile) -> tuple[IndicatorScore
         found = [problem("target-unreadable", ERROR, INDICATOR_SHEET, row.cell("target"), target=row.target, **fallback)]
         return _result(row, weight, None, target, None, None, None, score, False, "无法识别年度指标值", fallback["fallback"]), found
     actual = targets.parse_actual(row.actual, target, percent_format=row.actual_is_percent)
-    actual_text = _shown(row.actual, row.actual_is_percent)
+    actual_text = row.actual_text
     if actual.error == "actual-missing":
         found = [problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual"))]
         return _result(row, weight, target.kind, target, actual, None, None, ZERO, True, "实际完成值未填写", "得分 = 0"), found
@@ -176,12 +176,6 @@ def score_indicator(row: IndicatorRow, profile: Profile) -> tuple[IndicatorScore
         found.append(problem("operator-in-actual", WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, value=actual.value))
     completion, score, rule, arithmetic = quantitative(target, actual.value, weight, profile)
     return _result(row, weight, target.kind, target, actual, None, completion, score, True, rule, arithmetic), found
-
-
-def _shown(value: object, percent: bool) -> str:
-    if percent and isinstance(value, (int, float)):
-        return f"{fmt(Decimal(repr(value)) * 100)}%"
-    return text_of(value)
 
 
 def _unverified(row: IndicatorRow, weight: Decimal) -> tuple[Decimal, dict[str, str]]:
@@ -264,7 +258,7 @@ def _score_qualitative(row: IndicatorRow, weight: Decimal, target: targets.Targe
         if not normalise(row.achievement) and row.actual in ("", None):
             found.append(problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual")))
             return _result(row, weight, targets.QUALITATIVE, target, None, None, None, ZERO, True, "定性（未填写）", "得分 = 0"), found
-        shown = f"达成情况“{row.achievement}”" if row.achievement else f"实际完成值“{_shown(row.actual, row.actual_is_percent)}”"
+        shown = f"达成情况“{row.achievement}”" if row.achievement else f"实际完成值“{row.actual_text}”"
         if row.self_score is not None:
             score, fallback = _unverified(row, weight)
             found.append(problem("qualitative-level-missing", WARNING, INDICATOR_SHEET, level_cell, actual=shown, **fallback))

@@ -25,7 +25,6 @@ from ..evaluate import Result
 from ..model import BUDGET_SHEET, INDICATOR_SHEET
 from ..scoring import LEVEL_NAMES, IndicatorScore, fmt
 from ..targets import QUALITATIVE, UNREADABLE
-from ..text import text_of
 from .files import atomic_write, creation_time, safe_name
 # LayoutError (a bad template) is what render_annex and write_annex raise besides ValueError.
 from .layout import Layout, LayoutError, load_layout  # noqa: F401
@@ -138,7 +137,7 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
         ws.write_number(index, 4, float(item.weight), s.cell_points)
         ws.write_string(index, 5, text(ind.target), s.cell)
         ws.write_string(index, 6, _target_text(item), s.cell)
-        ws.write_string(index, 7, text(text_of(ind.actual) + ("（百分比格式）" if ind.actual_is_percent else "")), s.cell)
+        ws.write_string(index, 7, text(ind.actual_text + ("（百分比格式）" if ind.actual_is_percent else "")), s.cell)
         if item.actual is not None and item.actual.value is not None:
             ws.write_string(index, 8, f"{fmt(item.actual.value)} {item.target.unit}".strip(), s.cell)
         else:

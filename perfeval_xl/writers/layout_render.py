@@ -299,9 +299,7 @@ class _Sheet:
             return text_of({"一级指标": ind.level1, "二级指标": ind.level2, "三级指标": ind.name,
                             "年度指标值": ind.target, "偏差原因": ind.reason}[name])
         if name == "实际完成值":
-            if ind.actual_is_percent and isinstance(ind.actual, (int, float)):
-                return f"{fmt(Decimal(repr(ind.actual)) * 100)}%"
-            return text_of(ind.actual)
+            return ind.actual_text
         if name == "分值":
             return fmt(item.weight)
         if name == "得分":
