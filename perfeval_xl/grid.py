@@ -42,11 +42,6 @@ class Sheet:
     # Formulas that carry no value: read as their text, never evaluated (intake.md).
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
-    def value(self, row: int, col: int) -> object:
-        if row < len(self.rows) and col < len(self.rows[row]):
-            return self.rows[row][col]
-        return ""
-
 
 class Wanted:
     """The sheets to read, matched as people type their names: a trailing
@@ -61,9 +56,6 @@ class Wanted:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.canonical(name) is not None
-
-    def __iter__(self):
-        return iter(self.names)
 
 
 def load_sheets(

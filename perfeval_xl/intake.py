@@ -265,9 +265,10 @@ def _read_budget(sheet: Sheet, found: list[Problem]) -> BudgetTable | None:
     if header is None:
         # Some forms (the seed report's own table) put the stages in rows and
         # the sources in columns; read them the other way round.
-        flipped = _find_header(_transpose(rows), _STAGES, 2)
+        columns_as_rows = _transpose(rows)
+        flipped = _find_header(columns_as_rows, _STAGES, 2)
         if flipped is not None:
-            rows, header, transposed = _transpose(rows), flipped, True
+            rows, header, transposed = columns_as_rows, flipped, True
     missing = [stage for stage in STAGE_REQUIRED if header is None or stage not in header[1]]
     if missing:
         found.append(problem("header-missing", ERROR, BUDGET_SHEET, None, columns="、".join(missing)))
