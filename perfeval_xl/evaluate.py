@@ -18,7 +18,7 @@ from .intake import read_intake
 from .levels import dimension_of
 from .limits import DEFAULT_LIMITS
 from .model import Intake
-from .problems import ERROR, Problem, problem, sort_key
+from .problems import ERROR, INFO, Problem, problem, sort_key
 from .profiles import Profile
 from .scoring import ZERO, BudgetScore, IndicatorScore, score_budget, score_indicator
 
@@ -56,6 +56,10 @@ class Result:
             dimension = dimension_of(item.indicator.level1)
             totals[dimension] = totals.get(dimension, ZERO) + item.score
         return totals
+
+    def flagged_cells(self, sheet: str) -> set[str]:
+        """The cells of `sheet` with an error or a warning: the ones an Annex marks."""
+        return {p.cell for p in self.problems if p.sheet == sheet and p.cell and p.severity != INFO}
 
     @property
     def unverified_points(self) -> Decimal:

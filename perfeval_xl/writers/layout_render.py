@@ -14,7 +14,6 @@ from decimal import Decimal
 from ..cells import a1
 from ..evaluate import Result
 from ..model import ANNUAL, APPROPRIATION, BUDGET_SHEET, CARRYOVER, EXECUTED, INDICATOR_SHEET, OTHER, TOTAL
-from ..problems import ERROR
 from ..scoring import IndicatorScore, fmt
 from ..targets import QUALITATIVE
 from ..text import text_of
@@ -67,7 +66,7 @@ class _Sheet:
         self.first = layout.repeat_row                      # first indicator row, rendered
         self.last = self.first + self.count - 1
         self.heights: dict[int, float] = {}
-        self.budget_marks = {p.cell for p in result.problems if p.sheet == BUDGET_SHEET and p.severity == ERROR}
+        self.budget_marks = result.flagged_cells(BUDGET_SHEET)
         self.indicator_marks = _marked_cells(result)
 
     # -- addresses --
@@ -445,12 +444,9 @@ def _runs(keys: list) -> list[tuple[int, int]]:
 def _marked_cells(result: Result) -> dict[int, set[str]]:
     """Intake row -> the intake column keys that carry a warning or an error."""
     marked: dict[int, set[str]] = {}
-    by_cell = {}
+    flagged = result.flagged_cells(INDICATOR_SHEET)
     for item in result.indicators:
         for key, ref in item.indicator.cells.items():
-            by_cell[ref] = (item.indicator.row, key)
-    for found in result.problems:
-        if found.sheet == INDICATOR_SHEET and found.cell in by_cell and found.severity.value != "info":
-            row, key = by_cell[found.cell]
-            marked.setdefault(row, set()).add(key)
+            if ref in flagged:
+                marked.setdefault(item.indicator.row, set()).add(key)
     return marked
