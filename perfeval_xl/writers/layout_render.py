@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from ..cells import a1
 from ..evaluate import Result
-from ..model import ANNUAL, APPROPRIATION, BUDGET_SHEET, CARRYOVER, EXECUTED, INDICATOR_SHEET, OTHER, TOTAL
-from ..scoring import IndicatorScore, fmt
+from ..model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, SOURCE_ROWS, TOTAL
+from ..scoring import IndicatorScore, effective_total, fmt
 from ..targets import QUALITATIVE
 from ..text import text_of
 from .layout import (
@@ -189,8 +189,8 @@ class _Sheet:
         if line is not None and not line.is_blank():
             return _Number(float(line.amounts.get(stage) or 0))
         # The intake left the total blank: it is the sum of its sources (scoring.md §1).
-        total = sum((lines[key].amount(stage) for key in (APPROPRIATION, CARRYOVER, OTHER) if key in lines), Decimal(0))
-        refs = [self.at(f"{key}.{stage}") for key in (APPROPRIATION, CARRYOVER, OTHER)]
+        total = effective_total(self.result.intake.budget)[0].get(stage, Decimal(0))
+        refs = [self.at(f"{key}.{stage}") for key in SOURCE_ROWS]
         if all(refs):
             return _Formula(f"=SUM({_sum_range(refs)})", float(total))
         return _Number(float(total))
@@ -415,7 +415,7 @@ def _decimal_text(name: str, result: Result) -> str:
     source, _, stage = name.partition(".")
     lines = result.intake.budget.lines
     if source == TOTAL and (lines.get(TOTAL) is None or lines[TOTAL].is_blank()):
-        return fmt(sum((lines[key].amount(stage) for key in (APPROPRIATION, CARRYOVER, OTHER) if key in lines), Decimal(0)))
+        return fmt(effective_total(result.intake.budget)[0].get(stage, Decimal(0)))
     line = lines.get(source)
     return fmt(line.amounts.get(stage)) if line is not None and line.amounts.get(stage) is not None else ""
 
