@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from .cells import parse_a1
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -252,14 +254,8 @@ def sort_key(item: Problem) -> tuple:
 
 
 def _cell_order(cell: str | None) -> tuple[int, int]:
-    if not cell:
-        return (0, 0)
-    letters = "".join(ch for ch in cell if ch.isalpha())
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch.upper()) - 64
-    return (int(digits or 0), column)
+    """Reading order: findings without a cell first, then by row and column."""
+    return parse_a1(cell) if cell else (-1, -1)
 
 
 class IntakeError(Exception):
