@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from perfeval_xl.evaluate import evaluate_file
@@ -56,6 +58,18 @@ CLEAN = {
          "年度指标值": "≥90%", "实际完成值": "95%", "自评得分": 10},
     ],
 }
+
+
+def add_legacy_and_broken(folder: Path) -> None:
+    """The seed as .ods and .xls, and three files that cannot be scored:
+    a damaged zip, an empty file and a workbook without our sheets."""
+    shutil.copy(FIXTURES / "seed.ods", folder / "seed.ods")
+    shutil.copy(FIXTURES / "seed.xls", folder / "seed.xls")
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04garbage")
+    (folder / "empty.xlsx").write_bytes(b"")
+    wrong = openpyxl.Workbook()
+    wrong.active.title = "Sheet1"
+    wrong.save(folder / "wrong.xlsx")
 
 
 def clean_data() -> dict:

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, clean_data
+from conftest import add_legacy_and_broken, clean_data
 from perfeval_xl import batch
 from perfeval_xl.batch import (
     KILL_HOOK,
@@ -52,13 +52,7 @@ def inbox(tmp_path) -> Path:
         (root / folder).mkdir(parents=True)
     write_intake(root / "部门甲/good1.xlsx", project("饮水工程"))
     write_intake(root / "部门甲/good2.xlsx", project("道路养护", annual=100, executed=50))
-    shutil.copy(FIXTURES / "seed.ods", root / "部门乙/seed.ods")
-    shutil.copy(FIXTURES / "seed.xls", root / "部门乙/seed.xls")
-    (root / "部门乙/broken.xlsx").write_bytes(b"PK\x03\x04garbage")
-    (root / "部门乙/empty.xlsx").write_bytes(b"")
-    wrong = openpyxl.Workbook()
-    wrong.active.title = "Sheet1"
-    wrong.save(root / "部门乙/wrong.xlsx")
+    add_legacy_and_broken(root / "部门乙")
     shutil.copy(root / "部门甲/good1.xlsx", root / "部门乙/~$good1.xlsx")
     (root / "部门乙/报告.pdf").write_bytes(b"%PDF-1.4")
     (root / "部门乙/说明.docx").write_bytes(b"PK\x03\x04")

@@ -6,14 +6,12 @@ here; nothing leaves the machine.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, clean_data
+from conftest import add_legacy_and_broken, clean_data
 from perfeval_xl.batch import BatchError, discover, run_batch
 from perfeval_xl.cli import app
 from perfeval_xl.profiles import load_profile
@@ -42,13 +40,7 @@ def inbox(tmp_path) -> Path:
         data["project"]["项目名称"] = name
         data["budget"]["年度资金总额"] = [200, 200, 200, 150 + 10 * number]
         write_intake(root / "部门甲" / f"project{number}.xlsx", data)
-    shutil.copy(FIXTURES / "seed.ods", root / "部门乙/seed.ods")
-    shutil.copy(FIXTURES / "seed.xls", root / "部门乙/seed.xls")
-    (root / "部门乙/broken.xlsx").write_bytes(b"PK\x03\x04garbage")
-    (root / "部门乙/empty.xlsx").write_bytes(b"")
-    wrong = openpyxl.Workbook()
-    wrong.active.title = "Sheet1"
-    wrong.save(root / "部门乙/wrong.xlsx")
+    add_legacy_and_broken(root / "部门乙")
     return root
 
 
