@@ -19,13 +19,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from perfeval_xl.evaluate import FILE_LEVEL_CODES, Result, failed, score_project, sha256_of
-from perfeval_xl.grid import Sheet
-from perfeval_xl.intake import intake_from_sheets
+from perfeval_xl.evaluate import FILE_LEVEL_CODES, failed, score_project, sha256_of
+from perfeval_xl.model import Result
+from perfeval_xl.reading.base import Sheet
+from perfeval_xl.reading.intake import intake_from_sheets
 from perfeval_xl.model import BUDGET_SHEET, INDICATOR_SHEET, PROJECT_SHEET
 from perfeval_xl.problems import ERROR, problem, sort_key
-from perfeval_xl.record import to_json
-from perfeval_xl.writers.annex import WORKBOOK_OPTIONS, annex_filename, fill_annex
+from perfeval_xl.writers.record import to_json
+from perfeval_xl.writers.annex import annex_filename, fill_annex
+from perfeval_xl.writers.annex.workbook import WORKBOOK_OPTIONS
 
 WANTED = (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET)
 

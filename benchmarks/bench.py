@@ -99,7 +99,7 @@ def child_batch(folder: str, workers: str) -> dict:
 def child_baseline(folder: str) -> dict:
     from baseline import run_baseline
     from perfeval_xl.profiles import load_profile
-    from perfeval_xl.writers.layout import load_layout
+    from perfeval_xl.writers.annex.layout import load_layout
 
     out = Path(tempfile.mkdtemp(prefix="perfeval-bench-base-"))
     try:
@@ -117,7 +117,7 @@ def child_floor(folder: str) -> dict:
     from baseline import read_with_calamine, record_annex
     from perfeval_xl.evaluate import evaluate_file
     from perfeval_xl.profiles import load_profile
-    from perfeval_xl.writers.layout import load_layout
+    from perfeval_xl.writers.annex.layout import load_layout
 
     profile, layout = load_profile("national"), load_layout(None)
     out = Path(tempfile.mkdtemp(prefix="perfeval-bench-floor-"))
@@ -144,10 +144,10 @@ def child_stages(folder: str, limit: str) -> dict:
     """Per workbook, interleaved: our stages, the floor's and the baseline's (milliseconds)."""
     from baseline import OpenpyxlWorkbook, read_with_calamine, read_with_pandas, record_annex
     from perfeval_xl.evaluate import score_project, sha256_of
-    from perfeval_xl.intake import read_intake
+    from perfeval_xl.reading.intake import read_intake
     from perfeval_xl.profiles import load_profile
     from perfeval_xl.writers.annex import fill_annex, render_annex
-    from perfeval_xl.writers.layout import load_layout
+    from perfeval_xl.writers.annex.layout import load_layout
 
     profile, layout = load_profile("national"), load_layout(None)
     out = Path(tempfile.mkdtemp(prefix="perfeval-bench-stages-"))

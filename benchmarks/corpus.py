@@ -4,7 +4,7 @@
 
 Each workbook is one project of one of 160 departments, with 6 to 40
 indicators (most 8 to 20) spread over 产出/效益/满意度 (and sometimes 成本 as a level of its
-own), written by `perfeval_xl.template.write_intake` like a department's own
+own), written by `perfeval_xl.writers.intake_form.write_intake` like a department's own
 file. The targets and actuals use every notation the parser knows (signs,
 words before and after the number, full-width digits, ranges, 控制在, unit
 columns, percent-formatted numbers, unit conversions, qualitative levels)
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from perfeval_xl.template import Percent, write_intake  # noqa: E402
+from perfeval_xl.writers.intake_form import Percent, write_intake  # noqa: E402
 
 PLACES = ("某县", "某市", "某区", "忻州市", "太原市", "晋中市", "大同市", "运城市")
 OFFICES = (

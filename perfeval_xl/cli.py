@@ -14,8 +14,24 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+from .errors import PerfevalError
+
+
+class _Commands(TyperGroup):
+    """The one place a PerfevalError becomes a line on stderr and its exit status."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PerfevalError as exc:
+            typer.echo(f"perfeval: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -32,25 +48,17 @@ LayoutOption = Annotated[
 
 
 def _load_profile(name: str):
-    from .profiles import ProfileError, load_profile
+    """The scoring profile; a bad one is a ProfileError, a usage error."""
+    from .profiles import load_profile
 
-    return _usage_checked(load_profile, name, ProfileError)
+    return load_profile(name)
 
 
 def _load_layout(name: str):
-    """The Annex layout, read once for the whole run; a bad template is a usage error."""
-    from .writers.layout import LayoutError, load_layout
+    """The Annex layout, read once for the whole run; a bad template is a LayoutError, a usage error."""
+    from .writers.annex import load_layout
 
-    return _usage_checked(load_layout, name, LayoutError)
-
-
-def _usage_checked(load, name: str, error: type[Exception]):
-    """Load a profile or layout; its error is one line and exit status 2."""
-    try:
-        return load(name)
-    except error as exc:
-        typer.echo(f"perfeval: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    return load_layout(name)
 
 
 def _console(stderr: bool = False):
@@ -74,7 +82,7 @@ def template(
     force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖。")] = False,
 ) -> None:
     """写出空白的标准填报表（含填报说明、下拉列表和数值校验）。"""
-    from .template import write_intake
+    from .writers.intake_form import write_intake
 
     if output.exists() and not force:
         typer.echo(f"perfeval: {output} 已存在，未覆盖（如需覆盖请加 --force）", err=True)
@@ -95,7 +103,7 @@ def check(
 ) -> None:
     """读取并校验填报表，列出所有问题及其位置；不写任何文件。"""
     from .evaluate import evaluate_file
-    from .record import to_record
+    from .writers.record import to_record
 
     rules = _load_profile(profile)
     results = [evaluate_file(path, rules) for path in intakes]
@@ -146,7 +154,7 @@ def score(
 ) -> None:
     """为一个项目评分，写出附件1 项目支出绩效自评表工作簿。"""
     from .evaluate import evaluate_file
-    from .record import to_json
+    from .writers.record import to_json
     from .writers.annex import annex_filename, write_annex
 
     rules = _load_profile(profile)
@@ -204,19 +212,18 @@ def batch(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .batch import BatchError, Interrupted, OutputError, discover, output_paths, run_batch
+    from .batch import discover, output_paths, run_batch
+    from .errors import Interrupted, UsageError
 
     if scheduler is not None and workers is not None:
-        typer.echo("perfeval: --workers 与 --scheduler 不能同时使用（使用集群时由集群的工作进程评分）", err=True)
-        raise typer.Exit(2)
+        raise UsageError("--workers 与 --scheduler 不能同时使用（使用集群时由集群的工作进程评分）")
     rules = _load_profile(profile)
     annex_layout = _load_layout(layout)
     found = discover(inputs, exclude=output_paths(out_dir))
     for folder in found.unreadable:
         typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
     if not found.paths:
-        typer.echo("perfeval: 给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）", err=True)
-        raise typer.Exit(2)
+        raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
     console = _console(stderr=True)
     columns = (
         TextColumn("评分"), BarColumn(), MofNCompleteColumn(), TextColumn("失败 {task.fields[failed]}"),
@@ -236,13 +243,7 @@ def batch(
                                scheduler=scheduler)
     except Interrupted as stop:
         typer.echo(f"perfeval: 已中断：{stop.done}/{stop.total} 个文件已评分，未写出任何输出，{out_dir} 保持原样", err=True)
-        raise typer.Exit(130) from None
-    except BatchError as exc:
-        typer.echo(f"perfeval: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except OutputError as exc:
-        typer.echo(f"perfeval: {exc}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(stop.exit_code) from None
     for line in report.failures:
         typer.echo(f"✗ {line}", err=True)
     if report.failed > len(report.failures):

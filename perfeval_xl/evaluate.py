@@ -9,61 +9,20 @@ with `failure` set, so a batch can go on.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .checks import run_checks
-from .intake import read_intake
-from .levels import dimension_of
-from .limits import DEFAULT_LIMITS
-from .model import Intake
-from .problems import ERROR, INFO, Problem, problem, sort_key
+from .model import ZERO, BudgetScore, IndicatorScore, Intake, Result
+from .problems import ERROR, Problem, problem, sort_key
 from .profiles import Profile
-from .scoring import ZERO, BudgetScore, IndicatorScore, score_budget, score_indicator
+from .reading.intake import read_intake
+from .reading.preflight import DEFAULT_LIMITS
+from .rules.checks import run_checks
+from .rules.scoring import score_budget, score_indicator
 
 
 # Findings that mean the file itself could not or must not be read.
 FILE_LEVEL_CODES = ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb", "xml-entities")
-
-
-@dataclass(frozen=True)
-class Result:
-    source_path: str
-    source_sha256: str
-    profile: Profile
-    intake: Intake | None
-    budget: BudgetScore | None
-    indicators: tuple[IndicatorScore, ...]
-    total_score: Decimal | None
-    self_total: Decimal | None
-    grade: str | None
-    problems: tuple[Problem, ...] = field(default_factory=tuple)
-    failure: Problem | None = None   # set when the file could not be read
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None
-
-    @property
-    def has_errors(self) -> bool:
-        return self.failure is not None or any(p.severity == ERROR for p in self.problems)
-
-    def dimension_scores(self) -> dict[str, Decimal]:
-        """Scores by 产出/效益/满意度 (a 一级 成本指标 counts with 产出, levels.dimension_of)."""
-        totals: dict[str, Decimal] = {}
-        for item in self.indicators:
-            dimension = dimension_of(item.indicator.level1)
-            totals[dimension] = totals.get(dimension, ZERO) + item.score
-        return totals
-
-    def flagged_cells(self, sheet: str) -> set[str]:
-        """The cells of `sheet` with an error or a warning: the ones an Annex marks."""
-        return {p.cell for p in self.problems if p.sheet == sheet and p.cell and p.severity != INFO}
-
-    @property
-    def unverified_points(self) -> Decimal:
-        return sum((item.score for item in self.indicators if not item.verified), ZERO)
 
 
 def score_project(intake: Intake, profile: Profile, reader_problems: tuple[Problem, ...] = (), *, source_path: str = "", source_sha256: str = "") -> Result:

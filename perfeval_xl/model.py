@@ -9,7 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .display import plain
+from .levels import dimension_of
+from .problems import ERROR, INFO, Problem
+from .profiles import Profile
 from .text import text_of
+
+ZERO = Decimal(0)
+
+# Qualitative levels (scoring.md §4), by key.
+ACHIEVED, PARTIAL, FAILED = "achieved", "partial", "failed"
+LEVEL_NAMES = {
+    ACHIEVED: "达成年度指标",
+    PARTIAL: "部分达成年度指标并具有一定效果",
+    FAILED: "未达成年度指标且效果较差",
+}
 
 PROJECT_SHEET = "项目信息"
 BUDGET_SHEET = "预算执行"
@@ -121,3 +135,150 @@ class Intake:
     total_rows: tuple[SpecialRow, ...]
     has_reason_column: bool = True
     has_achievement_column: bool = True
+
+
+def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, str]]:
+    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank."""
+    total = budget.lines.get(TOTAL)
+    anchor = total or budget.lines.get(APPROPRIATION)
+    cells = dict(anchor.cells) if anchor else {}
+    if total is not None and not total.is_blank():
+        return {stage: total.amount(stage) for stage in total.amounts}, cells
+    sums: dict[str, Decimal] = {}
+    for key in SOURCE_ROWS:
+        line = budget.lines.get(key)
+        if line is None:
+            continue
+        for stage in line.amounts:
+            sums[stage] = sums.get(stage, ZERO) + line.amount(stage)
+    return sums, cells
+
+
+# --- a target and an actual, as read (targets.py) ------------------------------
+
+POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE = (
+    "positive",
+    "reverse",
+    "range",
+    "qualitative",
+    "unreadable",
+)
+
+MISSING, UNIT_MISMATCH, NOT_NUMBER = "actual-missing", "unit-mismatch", "actual-not-number"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    op: str | None
+    value: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    unit: str
+    text: str
+
+    def describe(self) -> str:
+        """How the target is scored, for audit sheets: `≥ 95 %`, `90–100 %`.
+
+        A bare or `=` number is shown with the sign it is scored by (`=12次`
+        is `≥ 12 次`; a bare number under 成本指标 is `≤ …`), so a reader
+        sees the reading, not just the writing.
+        """
+        if self.kind == QUALITATIVE:
+            return "定性"
+        if self.kind == UNREADABLE:
+            return "无法识别"
+        if self.kind == RANGE:
+            body = f"{_shown(self.low)}–{_shown(self.high)}"
+        elif self.kind == POSITIVE:
+            body = f"{'>' if self.op == '>' else '≥'} {_shown(self.value)}"
+        else:
+            body = f"{'<' if self.op == '<' else '≤'} {_shown(self.value)}"
+        return f"{body} {self.unit}".rstrip()
+
+
+@dataclass(frozen=True)
+class Actual:
+    value: Decimal | None
+    unit: str
+    operator_copied: bool
+    error: str | None
+
+
+
+def _shown(number: Decimal | None) -> str:
+    return "" if number is None else plain(number)
+
+
+# --- scores (rules/scoring.py) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetScore:
+    initial: Decimal
+    annual: Decimal
+    received: Decimal | None
+    executed: Decimal
+    rate: Decimal | None          # unrounded fraction; None when the budget is 0
+    weight: Decimal
+    score: Decimal
+    self_score: Decimal | None
+    arithmetic: str
+    cells: dict[str, str]         # stage -> A1 on 预算执行 of the effective total
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    indicator: IndicatorRow
+    weight: Decimal               # 0 when the written weight is invalid
+    kind: str | None              # positive reverse range qualitative; None when unreadable
+    target: Target
+    actual: Actual | None
+    level: str | None             # qualitative level key
+    completion: Decimal | None
+    score: Decimal
+    verified: bool
+    rule: str
+    arithmetic: str
+
+
+# --- one project's result (evaluate.py) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    source_path: str
+    source_sha256: str
+    profile: Profile
+    intake: Intake | None
+    budget: BudgetScore | None
+    indicators: tuple[IndicatorScore, ...]
+    total_score: Decimal | None
+    self_total: Decimal | None
+    grade: str | None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    failure: Problem | None = None   # set when the file could not be read
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def has_errors(self) -> bool:
+        return self.failure is not None or any(p.severity == ERROR for p in self.problems)
+
+    def dimension_scores(self) -> dict[str, Decimal]:
+        """Scores by 产出/效益/满意度 (a 一级 成本指标 counts with 产出, levels.dimension_of)."""
+        totals: dict[str, Decimal] = {}
+        for item in self.indicators:
+            dimension = dimension_of(item.indicator.level1)
+            totals[dimension] = totals.get(dimension, ZERO) + item.score
+        return totals
+
+    def flagged_cells(self, sheet: str) -> set[str]:
+        """The cells of `sheet` with an error or a warning: the ones an Annex marks."""
+        return {p.cell for p in self.problems if p.sheet == sheet and p.cell and p.severity != INFO}
+
+    @property
+    def unverified_points(self) -> Decimal:
+        return sum((item.score for item in self.indicators if not item.verified), ZERO)

@@ -20,59 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 
-from .text import level_name, normalise
-
-POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE = (
-    "positive",
-    "reverse",
-    "range",
-    "qualitative",
-    "unreadable",
+from .model import (
+    MISSING, NOT_NUMBER, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH, UNREADABLE, Actual, Target,
 )
-
-MISSING, UNIT_MISMATCH, NOT_NUMBER = "actual-missing", "unit-mismatch", "actual-not-number"
-
-
-@dataclass(frozen=True)
-class Target:
-    kind: str
-    op: str | None
-    value: Decimal | None
-    low: Decimal | None
-    high: Decimal | None
-    unit: str
-    text: str
-
-    def describe(self) -> str:
-        """How the target is scored, for audit sheets: `≥ 95 %`, `90–100 %`.
-
-        A bare or `=` number is shown with the sign it is scored by (`=12次`
-        is `≥ 12 次`; a bare number under 成本指标 is `≤ …`), so a reader
-        sees the reading, not just the writing.
-        """
-        if self.kind == QUALITATIVE:
-            return "定性"
-        if self.kind == UNREADABLE:
-            return "无法识别"
-        if self.kind == RANGE:
-            body = f"{_show(self.low)}–{_show(self.high)}"
-        elif self.kind == POSITIVE:
-            body = f"{'>' if self.op == '>' else '≥'} {_show(self.value)}"
-        else:
-            body = f"{'<' if self.op == '<' else '≤'} {_show(self.value)}"
-        return f"{body} {self.unit}".rstrip()
-
-
-@dataclass(frozen=True)
-class Actual:
-    value: Decimal | None
-    unit: str
-    operator_copied: bool
-    error: str | None
-
+from .text import level_name, normalise
 
 # --- numbers -------------------------------------------------------------
 
@@ -120,9 +73,6 @@ def _tidy(number: Decimal) -> Decimal:
         exponent = 0
     return Decimal((sign, digits, exponent))
 
-
-def _show(number: Decimal | None) -> str:
-    return "" if number is None else format(number, "f")
 
 
 def _is_nan(value: object) -> bool:

@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfeval_xl.template import Percent, write_intake  # noqa: E402
+from perfeval_xl.writers.intake_form import Percent, write_intake  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from conftest import SEED, clean_data
+from helpers import SEED, clean_data
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.annex import ABOUT_SHEET, ANNEX_SHEET, DETAIL_SHEET, PROBLEM_SHEET, annex_filename, write_annex
 

@@ -11,22 +11,16 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import add_legacy_and_broken, clean_data
+from helpers import add_legacy_and_broken, clean_data, kill_workers_on
 from perfeval_xl import batch
-from perfeval_xl.batch import (
-    KILL_HOOK,
-    MANIFEST_NAME,
-    STAGING_PREFIX,
-    Interrupted,
-    _AnnexNames,
-    _Stage,
-    discover,
-    run_batch,
-)
+from perfeval_xl.batch import discover, output_paths, pool, run_batch
+from perfeval_xl.batch.outputs import MANIFEST_NAME, STAGING_PREFIX, AnnexNames
+from perfeval_xl.batch.pool import _Stage
+from perfeval_xl.errors import Interrupted
 from perfeval_xl.cli import app
 from perfeval_xl.evaluate import evaluate_file
-from perfeval_xl.record import to_record
-from perfeval_xl.template import write_intake
+from perfeval_xl.writers.record import to_record
+from perfeval_xl.writers.intake_form import write_intake
 
 runner = CliRunner()
 
@@ -90,7 +84,7 @@ def test_discover_skips_our_outputs_and_counts_a_file_once(inbox):
     (out / "annex").mkdir(parents=True)
     shutil.copy(inbox / "部门甲/good1.xlsx", out / "annex/old.xlsx")
     shutil.copy(inbox / "部门甲/good1.xlsx", out / "summary.xlsx")
-    found = discover([inbox, inbox / "部门甲", inbox / "部门甲/good1.xlsx"], exclude=batch.output_paths(out))
+    found = discover([inbox, inbox / "部门甲", inbox / "部门甲/good1.xlsx"], exclude=output_paths(out))
     shown = [Path(path).relative_to(inbox).as_posix() for path in found.paths]
     assert len(shown) == len(set(shown)) == len(GOOD) + len(BROKEN)
 
@@ -155,7 +149,7 @@ def test_per_department_figures_match_a_hand_computation(inbox, tmp_path):
 
 
 def test_a_killed_worker_costs_one_file(inbox, tmp_path, monkeypatch):
-    monkeypatch.setenv(KILL_HOOK, "good2.xlsx")
+    kill_workers_on(monkeypatch, "good2.xlsx")
     out = tmp_path / "out"
     result = invoke(str(inbox), "-o", str(out), "--workers", "2")
     assert result.exit_code == 1, result.output
@@ -172,9 +166,9 @@ def test_a_killed_worker_inside_a_chunk_costs_one_file(tmp_path, monkeypatch):
     write_intake(folder / "p00.xlsx", project("项目"))
     for number in range(1, 12):
         shutil.copy(folder / "p00.xlsx", folder / f"p{number:02}.xlsx")
-    monkeypatch.setenv(KILL_HOOK, "p05.xlsx")
+    kill_workers_on(monkeypatch, "p05.xlsx")
     # Chunks of 4, so that the dead worker takes three innocent files down with it.
-    monkeypatch.setattr(batch, "_plan", lambda workers, files: [_Stage(2, 4, 3), _Stage(2, 1, 2), _Stage(1, 1, 1)])
+    monkeypatch.setattr(pool, "plan", lambda workers, files: [_Stage(2, 4, 3), _Stage(2, 1, 2), _Stage(1, 1, 1)])
     from perfeval_xl.profiles import load_profile
 
     report = run_batch(discover([folder]).paths, load_profile("national"), tmp_path / "out", workers=2)
@@ -193,9 +187,9 @@ def test_an_exception_while_scoring_is_a_record_not_a_crash(tmp_path, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("读取器的缺陷")
 
-    monkeypatch.setattr(batch, "evaluate_file", boom)
-    monkeypatch.setattr(batch, "_WORKER", {"profile": national, "staging": tmp_path, "kill_on": None, "layout": None})
-    outcome = batch._score_one(0, str(path))
+    monkeypatch.setattr(pool, "evaluate_file", boom)
+    monkeypatch.setattr(pool, "_WORKER", {"profile": national, "staging": tmp_path, "layout": None})
+    outcome = pool._score_one(0, str(path))
     record = json.loads(outcome.record)
     assert record["error"]["code"] == "worker-crashed"
     assert "RuntimeError: 读取器的缺陷" in record["error"]["message"]
@@ -300,7 +294,7 @@ def test_a_record_is_the_library_record(inbox, tmp_path, national):
 
 
 def test_annex_names_are_unique_in_order():
-    names = _AnnexNames()
+    names = AnnexNames()
     assert [names.claim(n) for n in ("a_表.xlsx", "A_表.xlsx", "a_表.xlsx", "b.xlsx")] == [
         "a_表.xlsx", "A_表 (2).xlsx", "a_表 (3).xlsx", "b.xlsx"]
 

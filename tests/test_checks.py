@@ -30,10 +30,10 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from conftest import clean_data, findings
+from helpers import clean_data, findings
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.problems import CATALOGUE, ERROR, WARNING, problem
-from perfeval_xl.template import Percent
+from perfeval_xl.writers.intake_form import Percent
 
 # Codes that no workbook can raise through today's reader, or that need a
 # hostile file to raise: they belong to the later hostile-files issue

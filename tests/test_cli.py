@@ -9,7 +9,7 @@ import sys
 import openpyxl
 from typer.testing import CliRunner
 
-from conftest import SEED, clean_data
+from helpers import SEED, clean_data
 from perfeval_xl.cli import app
 
 runner = CliRunner()
@@ -77,7 +77,7 @@ def test_check_prints_findings_and_verdict():
 def test_check_json_equals_library(build):
     from perfeval_xl.evaluate import evaluate_file
     from perfeval_xl.profiles import load_profile
-    from perfeval_xl.record import to_record
+    from perfeval_xl.writers.record import to_record
 
     path = build()
     result = runner.invoke(app, ["check", str(path), "--json"])

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import add_legacy_and_broken, clean_data
-from perfeval_xl.batch import BatchError, discover, run_batch
+from helpers import add_legacy_and_broken, clean_data, kill_workers_on
+from perfeval_xl.batch import discover, run_batch
+from perfeval_xl.errors import UsageError
 from perfeval_xl.cli import app
 from perfeval_xl.profiles import load_profile
-from perfeval_xl.template import write_intake
+from perfeval_xl.writers.intake_form import write_intake
 
 distributed = pytest.importorskip("distributed", reason='the Dask path needs "distributed" (pip install -e ".[dask]")')
 
@@ -81,17 +82,17 @@ def test_workers_and_scheduler_together_are_a_usage_error(inbox, tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(inbox, tmp_path, monkeypatch):
-    from perfeval_xl import distributed as remote
+    from perfeval_xl.batch import cluster as remote
 
     monkeypatch.setattr(remote, "CONNECT_TIMEOUT", 2)
-    with pytest.raises(BatchError, match="无法连接 Dask 调度器"):
+    with pytest.raises(UsageError, match="无法连接 Dask 调度器"):
         run_batch(discover([inbox]).paths, load_profile("national"), tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "out" / "summary.xlsx").exists()
 
 
 def test_a_file_that_kills_its_worker_costs_only_that_file(inbox, tmp_path, monkeypatch):
     # The worker processes inherit the hook from this process's environment.
-    monkeypatch.setenv("PERFEVAL_TEST_KILL_WORKER_ON", "project1.xlsx")
+    kill_workers_on(monkeypatch, "project1.xlsx")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address="127.0.0.1:0", silence_logs=50) as local:
         report = run_batch(discover([inbox]).paths, load_profile("national"), tmp_path / "out",

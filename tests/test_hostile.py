@@ -33,12 +33,12 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 from typer.testing import CliRunner
 
-from conftest import FIXTURES, ROOT
+from helpers import FIXTURES, ROOT
 from perfeval_xl.cli import app
 from perfeval_xl.evaluate import evaluate_file
-from perfeval_xl.grid import _sheet_parts
-from perfeval_xl.intake import read_intake
-from perfeval_xl.limits import DEFAULT_LIMITS, MB, Limits
+from perfeval_xl.reading.xlsx import sheet_parts
+from perfeval_xl.reading.intake import read_intake
+from perfeval_xl.reading.preflight import DEFAULT_LIMITS, MB, Limits
 
 runner = CliRunner()
 
@@ -53,7 +53,7 @@ SEED_SCORE = D("98.00")
 
 def sheet_part(path: Path, sheet: str) -> str:
     with zipfile.ZipFile(path) as archive:
-        return _sheet_parts(archive, set(archive.namelist()))[sheet]
+        return sheet_parts(archive, set(archive.namelist()))[sheet]
 
 
 def rewrite_zip(source: Path, target: Path, change: dict | None = None, add: dict | None = None) -> Path:
@@ -172,7 +172,7 @@ def biff_records(stream: bytes, start: int = 0):
 
 
 def xls_sheet_offsets(stream: bytes) -> dict[str, int]:
-    from perfeval_xl.trim import xls_sheets
+    from perfeval_xl.reading.xls import xls_sheets
 
     return dict(xls_sheets(stream))
 
@@ -225,8 +225,8 @@ def ods_repeat_everywhere(table: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> dict[str, Path]:
     """name -> hostile file, made once for the module."""
-    from perfeval_xl.template import write_intake
-    from conftest import clean_data
+    from perfeval_xl.writers.intake_form import write_intake
+    from helpers import clean_data
 
     folder = tmp_path_factory.mktemp("hostile")
     clean = folder / "clean.xlsx"
@@ -573,7 +573,7 @@ def test_batch_scores_the_good_files_beside_the_hostile_ones(corpus, tmp_path, b
      "tab\tnew\nline\x00nul\x1f", "   ...   ", "局" * 200, "=HYPERLINK(\"http://x\")"],
 )
 def test_annex_names_stay_inside_the_output_folder(tmp_path, build, national, department):
-    from conftest import clean_data
+    from helpers import clean_data
 
     data = clean_data()
     data["project"]["主管部门"] = department

@@ -7,8 +7,8 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 
-from conftest import FIXTURES
-from perfeval_xl.intake import read_intake
+from helpers import FIXTURES
+from perfeval_xl.reading.intake import read_intake
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.model import ANNUAL, APPROPRIATION, EXECUTED, TOTAL
 
@@ -196,7 +196,7 @@ def test_missing_sheet(tmp_path):
     ],
 )
 def test_header_labels_with_notes_and_stars(label, key):
-    from perfeval_xl.intake import _INDICATORS, header_key
+    from perfeval_xl.reading.intake import _INDICATORS, header_key
 
     assert header_key(label, _INDICATORS) == key
 

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, SEED, clean_data
+from helpers import ROOT, SEED, clean_data
 from perfeval_xl.cli import app
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.annex import ABOUT_SHEET, ANNEX_SHEET, render_annex, write_annex
-from perfeval_xl.writers.layout import BUILTIN_DIR, LayoutError, builtin_layouts, layout_path, load_layout
+from perfeval_xl.writers.annex.layout import BUILTIN_DIR, LayoutError, builtin_layouts, layout_path, load_layout
 
 DOC = ROOT / "docs" / "layouts.md"
 
@@ -253,7 +253,7 @@ def test_layout_is_read_once_and_again_when_changed(tmp_path, monkeypatch):
     path = write_template(tmp_path / "once.xlsx", MINIMAL)
     first = load_layout(path)
     assert load_layout(str(path)) is first
-    import perfeval_xl.writers.layout as layout_module
+    import perfeval_xl.writers.annex.layout as layout_module
 
     calls = []
     real = layout_module.parse_layout

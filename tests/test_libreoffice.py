@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import SEED, clean_data
+from helpers import SEED, clean_data
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.annex import ANNEX_SHEET, write_annex
 
@@ -73,7 +73,7 @@ def formula_values(path: Path) -> dict[str, object]:
 def annexes(tmp_path_factory) -> tuple[Path, dict[tuple[str, str], Path]]:
     """(layout, case) -> Annex: the seed, and a clean intake whose blank 年度资金总额 becomes a SUM."""
     from perfeval_xl.profiles import load_profile
-    from perfeval_xl.template import write_intake
+    from perfeval_xl.writers.intake_form import write_intake
 
     base = tmp_path_factory.mktemp("lo")
     national = load_profile("national")

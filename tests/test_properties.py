@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import clean_data
+from helpers import clean_data
 from perfeval_xl.evaluate import evaluate_file
-from perfeval_xl.intake import read_intake
+from perfeval_xl.reading.intake import read_intake
 from perfeval_xl.problems import CATALOGUE
 from perfeval_xl.profiles import load_profile
-from perfeval_xl.template import write_intake
+from perfeval_xl.writers.intake_form import write_intake
 from perfeval_xl.targets import POSITIVE, QUALITATIVE, RANGE, REVERSE, UNREADABLE, parse_actual, parse_target
 from perfeval_xl.writers.files import MAX_NAME_BYTES, safe_name
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "perfeval_xl"
-PURE = ["scoring.py", "checks.py", "targets.py", "model.py", "levels.py", "text.py", "problems.py", "profiles/__init__.py"]
+PURE = ["rules/scoring.py", "rules/checks.py", "display.py", "targets.py", "model.py", "levels.py", "text.py", "problems.py", "profiles/__init__.py"]
 FORBIDDEN_MODULES = {"openpyxl", "pandas", "python_calamine", "xlsxwriter", "xlrd", "zipfile", "os", "shutil", "io",
                      "rich", "typer", "subprocess"}
 FORBIDDEN_CALLS = {"open", "print", "input"}

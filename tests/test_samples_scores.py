@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.profiles import load_profile
 

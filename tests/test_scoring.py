@@ -9,7 +9,7 @@ import pytest
 from perfeval_xl.model import ANNUAL, APPROPRIATION, CARRYOVER, EXECUTED, INITIAL, OTHER, RECEIVED, TOTAL
 from perfeval_xl.model import BudgetLine, BudgetTable, IndicatorRow, SpecialRow
 from perfeval_xl.profiles import load_profile
-from perfeval_xl.scoring import score_budget, score_indicator
+from perfeval_xl.rules.scoring import score_budget, score_indicator
 
 NATIONAL = load_profile("national")
 LOCAL = load_profile("local")

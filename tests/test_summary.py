@@ -10,7 +10,7 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 
-from conftest import SEED, clean_data
+from helpers import SEED, clean_data
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.summary import (
     DEPARTMENT_COLUMNS,

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from perfeval_xl.template import (
+from perfeval_xl.writers.intake_form import (
     ACHIEVEMENT_CHOICES,
     BUDGET_COLUMNS,
     BUDGET_ROWS,

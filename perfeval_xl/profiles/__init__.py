@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ..errors import UsageError
+
 BUILTIN_DIR = Path(__file__).parent
 QUALITATIVE_LEVELS = ("achieved", "partial", "failed")
 
 
-class ProfileError(Exception):
-    pass
+class ProfileError(UsageError):
+    """A profile that cannot be used; the message names the file and the key."""
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,10 @@ from pathlib import Path
 import xlsxwriter
 
 from .. import __version__
-from ..evaluate import Result
+from ..display import cell_text
 from ..problems import ERROR, WARNING
 from ..profiles import Profile
-from ..scoring import ZERO
-from .annex import text
+from ..model import ZERO, Result
 from .files import creation_time
 from .styles import Styles
 
@@ -220,7 +219,7 @@ class _Sheet:
             if value is None:
                 self.ws.write_blank(self.row, col, None, style)
             elif isinstance(value, str):
-                shown = text(value)
+                shown = cell_text(value)
                 self.ws.write_string(self.row, col, shown, style)
                 if self.widths[col] < MAX_WIDTH:
                     self.widths[col] = max(self.widths[col], min(MAX_WIDTH, display_width(shown) + 2))

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .ole import MAGIC as OLE_MAGIC
 from .ole import Ole, OleError
-from .problems import ERROR, INFO, IntakeError, Problem, problem
+from ..problems import ERROR, INFO, IntakeError, Problem, problem
 
 MB = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"

@@ -25,20 +25,20 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 
-from ..cells import a1
-from ..model import APPROPRIATION, CARRYOVER, OTHER, SPLIT_ROWS, STAGES, TOTAL
-from .styles import ERROR_FILL, UNVERIFIED_FILL
+from ...cells import a1
+from ...errors import UsageError
+from ...model import APPROPRIATION, CARRYOVER, OTHER, SPLIT_ROWS, STAGES, TOTAL
+from ..styles import ERROR_FILL, UNVERIFIED_FILL
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "workbook_templates"
+BUILTIN_DIR = Path(__file__).resolve().parent.parent.parent / "workbook_templates"
 DEFAULT_LAYOUT = "national"
-EXCEL_TEXT_LIMIT = 32767
 # Sheets the Annex workbook adds after the layout's own sheet.
 RESERVED_SHEETS = ("评分明细", "校验问题", "说明")
 # A printed Annex is a page or two; a larger used range is a template mistake (a stray cell far away).
 MAX_ROWS, MAX_COLUMNS = 500, 60
 
 
-class LayoutError(Exception):
+class LayoutError(UsageError):
     """A template that cannot be used; the message names the file and the cell."""
 
 

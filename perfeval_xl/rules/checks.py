@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from . import levels
-from .model import (
+from .. import levels
+from ..display import fmt
+from ..model import (
     ANNUAL,
     APPROPRIATION,
     BUDGET_SHEET,
@@ -25,13 +26,17 @@ from .model import (
     SPLIT_ROWS,
     STAGES,
     TOTAL,
+    ZERO,
+    POSITIVE,
+    QUALITATIVE,
+    BudgetScore,
+    IndicatorScore,
     Intake,
+    effective_total,
 )
-from .problems import ERROR, INFO, WARNING, Problem, problem
-from .profiles import Profile
-from .scoring import ZERO, BudgetScore, IndicatorScore, effective_total, fmt
-from .targets import POSITIVE, QUALITATIVE
-from .text import normalise
+from ..problems import ERROR, INFO, WARNING, Problem, problem
+from ..profiles import Profile
+from ..text import normalise
 
 BUDGET_TOLERANCE = Decimal("0.01")
 

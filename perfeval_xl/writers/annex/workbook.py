@@ -19,17 +19,15 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .. import __version__
-from ..cells import parse_a1
-from ..evaluate import Result
-from ..model import BUDGET_SHEET, INDICATOR_SHEET
-from ..scoring import LEVEL_NAMES, IndicatorScore, fmt
-from ..targets import QUALITATIVE, UNREADABLE
-from .files import atomic_write, creation_time, safe_name
+from ... import __version__
+from ...cells import parse_a1
+from ...display import cell_text, fmt
+from ...model import BUDGET_SHEET, INDICATOR_SHEET, LEVEL_NAMES, QUALITATIVE, UNREADABLE, IndicatorScore, Result
+from ..files import atomic_write, creation_time, safe_name
+from ..styles import Styles
 # LayoutError (a bad template) is what render_annex and write_annex raise besides ValueError.
 from .layout import Layout, LayoutError, load_layout  # noqa: F401
-from .layout_render import render_layout, text
-from .styles import Styles
+from .render import render_layout
 
 ANNEX_SHEET = "项目支出绩效自评表"
 DETAIL_SHEET = "评分明细"
@@ -131,13 +129,13 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
     for index, item in enumerate(result.indicators, start=2):
         ind = item.indicator
         ws.write_number(index, 0, ind.row, s.cell_int)
-        ws.write_string(index, 1, text(ind.level1), s.cell)
-        ws.write_string(index, 2, text(ind.level2), s.cell)
-        ws.write_string(index, 3, text(ind.name), s.cell)
+        ws.write_string(index, 1, cell_text(ind.level1), s.cell)
+        ws.write_string(index, 2, cell_text(ind.level2), s.cell)
+        ws.write_string(index, 3, cell_text(ind.name), s.cell)
         ws.write_number(index, 4, float(item.weight), s.cell_points)
-        ws.write_string(index, 5, text(ind.target), s.cell)
+        ws.write_string(index, 5, cell_text(ind.target), s.cell)
         ws.write_string(index, 6, _target_text(item), s.cell)
-        ws.write_string(index, 7, text(ind.actual_text + ("（百分比格式）" if ind.actual_is_percent else "")), s.cell)
+        ws.write_string(index, 7, cell_text(ind.actual_text + ("（百分比格式）" if ind.actual_is_percent else "")), s.cell)
         if item.actual is not None and item.actual.value is not None:
             ws.write_string(index, 8, f"{fmt(item.actual.value)} {item.target.unit}".strip(), s.cell)
         else:
@@ -152,7 +150,7 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
         _optional_number(ws, index, 13, ind.self_score, s)
         ws.write_string(index, 14, "是" if item.verified else "否（未核实）", s.cell)
         findings = row_findings.get(str(ind.row), [])
-        ws.write_string(index, 15, text("；".join(f"{p.code}：{p.message}" for p in findings)), s.cell)
+        ws.write_string(index, 15, cell_text("；".join(f"{p.code}：{p.message}" for p in findings)), s.cell)
     ws.autofilter(0, 0, len(result.indicators) + 1, len(DETAIL_HEADERS) - 1)
 
 
@@ -184,7 +182,7 @@ def _problem_sheet(ws, result: Result, s: Styles) -> None:
         ws.write_string(index, 1, found.severity.label, s.cell)
         ws.write_string(index, 2, found.code, s.cell)
         ws.write_string(index, 3, found.location, s.cell)
-        ws.write_string(index, 4, text(found.message), s.cell)
+        ws.write_string(index, 4, cell_text(found.message), s.cell)
     if not result.problems:
         ws.write_string(1, 4, "未发现问题", s.cell)
     ws.autofilter(0, 0, max(1, len(result.problems)), len(headers) - 1)
@@ -208,4 +206,4 @@ def _about_sheet(ws, result: Result, s: Styles, layout: Layout) -> None:
     )
     for index, (label, value) in enumerate(rows):
         ws.write_string(index, 0, label, s.plain_bold)
-        ws.write_string(index, 1, text(value), s.plain)
+        ws.write_string(index, 1, cell_text(value), s.plain)

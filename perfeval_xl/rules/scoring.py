@@ -9,26 +9,19 @@ returned beside the score; the cross-cutting checks live in checks.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
-from . import levels, targets
-from .model import ANNUAL, APPROPRIATION, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED, SOURCE_ROWS, TOTAL
-from .model import BudgetTable, IndicatorRow, SpecialRow
-from .problems import ERROR, WARNING, Problem, problem
-from .profiles import Profile
-from .text import normalise
+from .. import levels, targets
+from ..display import fmt
+from ..display import half_up as money
+from ..model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED
+from ..model import ACHIEVED, FAILED, LEVEL_NAMES, PARTIAL, QUALITATIVE, RANGE, REVERSE, UNREADABLE, ZERO, BudgetScore, BudgetTable, IndicatorRow, IndicatorScore, SpecialRow, Target, effective_total
+from ..problems import ERROR, WARNING, Problem, problem
+from ..profiles import Profile
+from ..text import normalise
 
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
 ONE = Decimal(1)
 
-ACHIEVED, PARTIAL, FAILED = "achieved", "partial", "failed"
-LEVEL_NAMES = {
-    ACHIEVED: "达成年度指标",
-    PARTIAL: "部分达成年度指标并具有一定效果",
-    FAILED: "未达成年度指标且效果较差",
-}
 _LEVEL_WORDS = {
     ACHIEVED: ("达成年度指标", "达成", "已达成", "达成预期指标", "完成", "已完成", "达到", "达标", "是"),
     PARTIAL: ("部分达成年度指标并具有一定效果", "部分达成", "基本达成", "基本完成"),
@@ -37,69 +30,7 @@ _LEVEL_WORDS = {
 _LEVEL_OF = {normalise(word): level for level, words in _LEVEL_WORDS.items() for word in words}
 
 
-# Wide enough that quantizing any number a cell can hold never overflows.
-WIDE = Context(prec=40000)
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=WIDE)
-
-
-def fmt(value: Decimal | None) -> str:
-    """A number as the arithmetic shows it: 12.5, 98, 0.9865."""
-    if value is None:
-        return "—"
-    text = format(value.normalize(), "f")
-    return text
-
-
-@dataclass(frozen=True)
-class BudgetScore:
-    initial: Decimal
-    annual: Decimal
-    received: Decimal | None
-    executed: Decimal
-    rate: Decimal | None          # unrounded fraction; None when the budget is 0
-    weight: Decimal
-    score: Decimal
-    self_score: Decimal | None
-    arithmetic: str
-    cells: dict[str, str]         # stage -> A1 on 预算执行 of the effective total
-
-
-@dataclass(frozen=True)
-class IndicatorScore:
-    indicator: IndicatorRow
-    weight: Decimal               # 0 when the written weight is invalid
-    kind: str | None              # positive reverse range qualitative; None when unreadable
-    target: targets.Target
-    actual: targets.Actual | None
-    level: str | None             # qualitative level key
-    completion: Decimal | None
-    score: Decimal
-    verified: bool
-    rule: str
-    arithmetic: str
-
-
 # --- budget execution (§1) -------------------------------------------------------
-
-
-def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, str]]:
-    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank."""
-    total = budget.lines.get(TOTAL)
-    anchor = total or budget.lines.get(APPROPRIATION)
-    cells = dict(anchor.cells) if anchor else {}
-    if total is not None and not total.is_blank():
-        return {stage: total.amount(stage) for stage in total.amounts}, cells
-    sums: dict[str, Decimal] = {}
-    for key in SOURCE_ROWS:
-        line = budget.lines.get(key)
-        if line is None:
-            continue
-        for stage in line.amounts:
-            sums[stage] = sums.get(stage, ZERO) + line.amount(stage)
-    return sums, cells
 
 
 def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Profile) -> tuple[BudgetScore, list[Problem]]:
@@ -146,7 +77,7 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
 # --- indicators (§2, §3, §4) --------------------------------------------------------
 
 
-def parse_row_target(row: IndicatorRow) -> targets.Target:
+def parse_row_target(row: IndicatorRow) -> Target:
     level2 = levels.COST_LEVEL2 if levels.is_cost(row.level1, row.level2) else row.level2
     return targets.parse_target(row.target, nature=row.nature, unit=row.unit, level2=level2)
 
@@ -154,9 +85,9 @@ def parse_row_target(row: IndicatorRow) -> targets.Target:
 def score_indicator(row: IndicatorRow, profile: Profile) -> tuple[IndicatorScore, list[Problem]]:
     weight = row.weight if row.weight is not None and row.weight > 0 else ZERO
     target = parse_row_target(row)
-    if target.kind == targets.QUALITATIVE:
+    if target.kind == QUALITATIVE:
         return _score_qualitative(row, weight, target, profile)
-    if target.kind == targets.UNREADABLE:
+    if target.kind == UNREADABLE:
         score, fallback = _unverified(row, weight)
         found = [problem("target-unreadable", ERROR, INDICATOR_SHEET, row.cell("target"), target=row.target, **fallback)]
         return _result(row, weight, None, target, None, None, None, score, False, "无法识别年度指标值", fallback["fallback"]), found
@@ -193,11 +124,11 @@ def _result(row, weight, kind, target, actual, level, completion, score, verifie
     return IndicatorScore(row, weight, kind, target, actual, level, completion, score, verified, rule, arithmetic)
 
 
-def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profile: Profile) -> tuple[Decimal | None, Decimal, str, str]:
+def quantitative(target: Target, actual: Decimal, weight: Decimal, profile: Profile) -> tuple[Decimal | None, Decimal, str, str]:
     """(completion, score, rule, arithmetic) for a readable target and actual (§3)."""
     b = max(actual, ZERO)
     w = fmt(weight)
-    if target.kind == targets.RANGE:
+    if target.kind == RANGE:
         low, high = target.low, target.high
         if low <= b <= high:
             return ONE, money(weight), "区间", f"{fmt(low)} ≤ {fmt(b)} ≤ {fmt(high)}：{w} × 1 = {money(weight)}"
@@ -212,7 +143,7 @@ def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profi
         score = money(weight * fraction)
         return fraction, score, "区间（高于上限）", f"{w} × {fmt(high)} / {fmt(b)} = {score}"
     a = target.value
-    if target.kind == targets.REVERSE:
+    if target.kind == REVERSE:
         if a <= 0:
             # §3: with A = 0 a reverse indicator is met only when B ≤ A, else 0;
             # a negative A is held to the same rule (there is no ratio to take).
@@ -235,7 +166,7 @@ def quantitative(target: targets.Target, actual: Decimal, weight: Decimal, profi
     return completion, score, "正向指标", f"{w} × min(1, {fmt(b)} / {fmt(a)}) = {score}"
 
 
-def qualitative_level(row: IndicatorRow, target: targets.Target) -> str | None:
+def qualitative_level(row: IndicatorRow, target: Target) -> str | None:
     """The level from 达成情况, else from an actual that names one (§4)."""
     achievement = normalise(row.achievement)
     if achievement in _LEVEL_OF:
@@ -250,24 +181,24 @@ def qualitative_level(row: IndicatorRow, target: targets.Target) -> str | None:
     return None
 
 
-def _score_qualitative(row: IndicatorRow, weight: Decimal, target: targets.Target, profile: Profile):
+def _score_qualitative(row: IndicatorRow, weight: Decimal, target: Target, profile: Profile):
     level = qualitative_level(row, target)
     level_cell = row.cell("achievement")
     found: list[Problem] = []
     if level is None:
         if not normalise(row.achievement) and row.actual in ("", None):
             found.append(problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual")))
-            return _result(row, weight, targets.QUALITATIVE, target, None, None, None, ZERO, True, "定性（未填写）", "得分 = 0"), found
+            return _result(row, weight, QUALITATIVE, target, None, None, None, ZERO, True, "定性（未填写）", "得分 = 0"), found
         shown = f"达成情况“{row.achievement}”" if row.achievement else f"实际完成值“{row.actual_text}”"
         if row.self_score is not None:
             score, fallback = _unverified(row, weight)
             found.append(problem("qualitative-level-missing", WARNING, INDICATOR_SHEET, level_cell, actual=shown, **fallback))
-            return _result(row, weight, targets.QUALITATIVE, target, None, None, None, score, False, "定性（达成情况不明）", fallback["fallback"]), found
+            return _result(row, weight, QUALITATIVE, target, None, None, None, score, False, "定性（达成情况不明）", fallback["fallback"]), found
         found.append(
             problem("qualitative-level-missing", ERROR, INDICATOR_SHEET, level_cell, actual=shown,
                     fallback="无自评得分，计0分", fallback_en="no self score: 0")
         )
-        return _result(row, weight, targets.QUALITATIVE, target, None, None, None, ZERO, True, "定性（达成情况不明）", "得分 = 0"), found
+        return _result(row, weight, QUALITATIVE, target, None, None, None, ZERO, True, "定性（达成情况不明）", "得分 = 0"), found
     low_share, high_share = profile.bands[level]
     low, high = money(weight * low_share), money(weight * high_share)
     name = LEVEL_NAMES[level]
@@ -286,4 +217,4 @@ def _score_qualitative(row: IndicatorRow, weight: Decimal, target: targets.Targe
                     level=name, self_score=row.self_score, low=low, high=high, score=score)
         )
         arithmetic = f"{name}，区间 {band}，自评得分 {fmt(row.self_score)} 超出区间，取 {score}"
-    return _result(row, weight, targets.QUALITATIVE, target, None, level, None, score, True, "定性指标", arithmetic), found
+    return _result(row, weight, QUALITATIVE, target, None, level, None, score, True, "定性指标", arithmetic), found

@@ -12,11 +12,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from . import levels
-from .cells import a1
-from .grid import Sheet, load_sheets
-from .limits import DEFAULT_LIMITS, Limits
-from .model import (
+from .. import levels
+from ..cells import a1
+from .base import Sheet
+from .grid import load_sheets
+from .preflight import DEFAULT_LIMITS, Limits
+from ..model import (
     ANNUAL,
     APPROPRIATION,
     BUDGET_SHEET,
@@ -35,9 +36,9 @@ from .model import (
     ProjectInfo,
     SpecialRow,
 )
-from .problems import ERROR, WARNING, IntakeError, Problem, problem
-from .targets import parse_number
-from .text import normalise, normalise_label, text_of
+from ..problems import ERROR, WARNING, IntakeError, Problem, problem
+from ..targets import parse_number
+from ..text import normalise, normalise_label, text_of
 
 HEADER_SCAN_ROWS = 10
 

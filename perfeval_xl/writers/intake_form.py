@@ -25,7 +25,7 @@ from xlsxwriter.utility import xl_range
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .writers.files import atomic_write, creation_time
+from .files import atomic_write, creation_time
 
 __all__ = [
     "BUDGET_COLUMNS",

@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from ..cells import a1
-from ..evaluate import Result
-from ..model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, SOURCE_ROWS, TOTAL
-from ..scoring import IndicatorScore, effective_total, fmt
-from ..targets import QUALITATIVE
-from ..text import text_of
+from ...cells import a1
+from ...display import cell_text, fmt
+from ...model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
+from ...model import IndicatorScore, Result, effective_total
+from ...text import text_of
 from .layout import (
-    _MARK_KEY, _SHORT_LEVEL, _WIDE, BLANK_IN_TEXT, EXCEL_TEXT_LIMIT, INDICATOR, MARKED_ERROR, MARKED_FLAG,
+    _MARK_KEY, _SHORT_LEVEL, _WIDE, BLANK_IN_TEXT, INDICATOR, MARKED_ERROR, MARKED_FLAG,
     MARKED_UNVERIFIED, NORMAL, PROJECT_FIELDS, Layout, Slot, _Formula, _Number, _Text,
 )
 
@@ -26,10 +25,6 @@ from .layout import (
 # --- writing one project ----------------------------------------------------------------
 
 
-def text(value: object) -> str:
-    """Department text for a cell: within Excel's limit, never a formula."""
-    shown = "" if value is None else str(value)
-    return shown[:EXCEL_TEXT_LIMIT]
 
 
 def render_layout(workbook, layout: Layout, result: Result):
@@ -103,7 +98,7 @@ class _Sheet:
         if slot.merged or last_row != row:
             ws.merge_range(row, slot.col, last_row, slot.last_col, "", cell_format)
         if isinstance(value, _Text):
-            ws.write_string(row, slot.col, text(value.value), cell_format)
+            ws.write_string(row, slot.col, cell_text(value.value), cell_format)
             if slot.parts and last_row == row:
                 self.fit_height(row, slot, value.value, style)
         elif isinstance(value, _Formula):
@@ -422,7 +417,7 @@ def _decimal_text(name: str, result: Result) -> str:
 
 def _sum_range(refs: list[str]) -> str:
     """D7:D9 for cells one under the other, else D7,D8,D9."""
-    from ..cells import parse_a1
+    from ...cells import parse_a1
 
     cells = [parse_a1(ref) for ref in refs]
     same_column = len({col for _row, col in cells}) == 1

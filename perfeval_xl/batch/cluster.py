@@ -5,7 +5,7 @@ running Dask cluster (the `distributed` package, `pip install
 "perfeval-xl[dask]"`). Only the scoring moves: the main process still finds
 the files, puts the outcomes back in input order, writes the summary,
 results.jsonl and the Annexes into its staging folder and renames them into
-place, exactly as in a local run (batch.py), so the outputs are byte for
+place, exactly as in a local run (run.py), so the outputs are byte for
 byte those of a local run.
 
 Files travel as bytes. The main process reads each file and sends its
@@ -17,7 +17,7 @@ task. A file the main process cannot read, or one over the size limit, is
 not sent: it is scored right here, where it fails as it would locally.
 
 A bad file costs only itself, as locally: an exception while scoring is the
-file's `worker-crashed` record (batch.score_one); a chunk whose worker died
+file's `worker-crashed` record (pool.score_one); a chunk whose worker died
 (Dask retries it elsewhere first) is sent again one file per task, and a
 file that still kills its worker becomes a `worker-crashed` record.
 
@@ -27,19 +27,18 @@ the run refuses to start otherwise, since the outputs would differ.
 
 from __future__ import annotations
 
-import os
-import signal
 import tempfile
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
-from . import __version__
-from .batch import DIED, DIED_EN, KILL_HOOK, MAX_AHEAD, MAX_CHUNK, BatchError, Item, Outcome, _crashed, _outcome, score_one
-from .limits import DEFAULT_LIMITS
-from .profiles import Profile
-from .writers.files import creation_time
-from .writers.layout import Layout, load_layout
+from .. import __version__
+from ..errors import UsageError
+from ..profiles import Profile
+from ..reading.preflight import DEFAULT_LIMITS
+from ..writers.annex import Layout, load_layout
+from ..writers.files import creation_time
+from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, Item, Outcome, crashed, outcome_of, score_one
 
 # How long to wait for the scheduler to answer, and for a first worker to join it.
 CONNECT_TIMEOUT = 30
@@ -49,17 +48,17 @@ def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, s
                    address: str) -> Iterator[Outcome]:
     """An Outcome for every (index, path), in the order they finish; each Annex into staging/{index}.xlsx.
 
-    Connects at once, so that a cluster that cannot be used is a BatchError
+    Connects at once, so that a cluster that cannot be used is a UsageError
     before anything is written.
     """
     try:
         from distributed import Client
     except ImportError:
-        raise BatchError("--scheduler 需要 Dask：pip install \"perfeval-xl[dask]\"") from None
+        raise UsageError("--scheduler 需要 Dask：pip install \"perfeval-xl[dask]\"") from None
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise BatchError(f"无法连接 Dask 调度器 {address}：{exc}") from None
+        raise UsageError(f"无法连接 Dask 调度器 {address}：{exc}") from None
     try:
         threads = _check_workers(client)
     except BaseException:
@@ -86,11 +85,11 @@ def _check_workers(client) -> int:
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except TimeoutError:
-        raise BatchError(f"Dask 集群 {client.scheduler.address} 没有工作进程（{CONNECT_TIMEOUT} 秒内无工作进程加入）") from None
+        raise UsageError(f"Dask 集群 {client.scheduler.address} 没有工作进程（{CONNECT_TIMEOUT} 秒内无工作进程加入）") from None
     versions = client.run(_version)
     others = sorted({f"{worker}: {version}" for worker, version in versions.items() if version != __version__})
     if others:
-        raise BatchError(f"Dask 工作进程的 perfeval-xl 版本与本机（{__version__}）不同，输出会不一致：{'；'.join(others)}")
+        raise UsageError(f"Dask 工作进程的 perfeval-xl 版本与本机（{__version__}）不同，输出会不一致：{'；'.join(others)}")
     return max(1, sum(client.nthreads().values()))
 
 
@@ -143,7 +142,7 @@ class _Run:
                         continue
                     reason, reason_en = _died(exc)
                     for index, path in sent:
-                        yield _outcome(index, _crashed(path, self.profile, reason, reason_en), None)
+                        yield outcome_of(index, crashed(path, self.profile, reason, reason_en), None)
                     continue
                 for outcome, annex in scored:
                     yield self.keep(outcome, annex)
@@ -186,12 +185,9 @@ def _died(exc: Exception) -> tuple[str, str]:
 def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout], created) -> list[tuple[Outcome, bytes | None]]:
     """On a worker: score each file from its bytes, in a temporary folder that is removed after."""
     profile, layout = shared
-    kill_on = os.environ.get(KILL_HOOK)     # TEST ONLY, as in a local worker (batch.py)
     scored = []
     with tempfile.TemporaryDirectory(prefix="perfeval-") as folder:
         for index, path, data in payload:
-            if kill_on and os.path.basename(path) == kill_on:
-                os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
             # The reader goes by the suffix (a .xls saved as .xlsx is noted): keep it.
             copy = Path(folder) / f"{index}{PurePath(path).suffix}"
             copy.write_bytes(data)

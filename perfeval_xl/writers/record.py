@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from .evaluate import Result
-from .scoring import WIDE, IndicatorScore
+from ..display import half_up
+from ..model import IndicatorScore, Result
 
 SCHEMA = "perfeval-result/1"
 RATE_PLACES = Decimal("0.0001")
@@ -15,7 +15,7 @@ RATE_PLACES = Decimal("0.0001")
 def _num(value: Decimal | None, places: Decimal = Decimal("0.01")) -> float | None:
     if value is None:
         return None
-    return float(value.quantize(places, rounding=ROUND_HALF_UP, context=WIDE))
+    return float(half_up(value, places))
 
 
 def _indicator(item: IndicatorScore) -> dict:

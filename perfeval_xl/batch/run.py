@@ -1,0 +1,159 @@
+"""One batch run: score every file and write DIR/annex/*.xlsx, DIR/results.jsonl, DIR/summary.xlsx.
+
+A bad file never spoils the rest: each file is scored on its own, a file that
+cannot be read becomes a failure record, an exception while scoring becomes a
+`worker-crashed` record, and a worker process that dies (a reader's segfault,
+memory) is found by running the files it might have held again, one at a
+time, so that only the file that kills a worker is lost.
+
+Outputs are reproducible and never half written. Workers finish in any
+order; their outcomes are put back in input order before anything is
+written, so records, 序号 and the ` (2)` of a repeated Annex name follow the
+sorted input paths. Everything is written first into a hidden staging folder
+inside DIR and renamed into place only when the whole run is complete: an
+interrupted run leaves DIR exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Interrupted
+from ..profiles import Profile
+from ..writers.annex import Layout
+from ..writers.summary import SummaryWriter
+from .outputs import (
+    ANNEX_DIR, MANIFEST_NAME, RESULTS_NAME, STAGING_PREFIX, SUMMARY_NAME, AnnexNames, commit,
+    refuse_inputs_among_outputs, uninterruptible,
+)
+from .pool import Outcome, in_order, plan, run_local
+
+
+@dataclass
+class Report:
+    files: int = 0
+    scored: int = 0
+    failed: int = 0
+    findings: int = 0
+    errors: int = 0           # error-level findings of the scored files
+    with_errors: int = 0      # scored files with at least one error-level finding
+    seconds: float = 0.0
+    out_dir: Path = Path(".")
+    failures: list[str] = field(default_factory=list)   # the first few "file: reason" lines
+
+    @property
+    def exit_code(self) -> int:
+        return int(bool(self.failed or self.with_errors))
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))    # the CPUs this process may use (containers)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def run_batch(
+    paths: list[str],
+    profile: Profile,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    layout: Layout | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
+) -> Report:
+    """Score every file and write DIR/annex/, DIR/results.jsonl and DIR/summary.xlsx.
+
+    `paths` in the order the outputs follow (as `discover` gives them);
+    `layout` is the Annex layout, loaded once (None: national).
+    `progress(done, failed)` is called as each file finishes. `scheduler`,
+    the address of a Dask distributed scheduler (tcp://HOST:PORT), has that
+    cluster's workers score the files instead of local worker processes
+    (distributed.py); the outputs are the same, byte for byte. Raises
+    UsageError when an input is one of our outputs or the cluster cannot be
+    used, OutputError when the outputs cannot be put in place, Interrupted
+    on Ctrl-C (DIR is then left as it was).
+    """
+    started = time.monotonic()
+    out_dir = Path(out_dir)
+    refuse_inputs_among_outputs(paths, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = Report(files=len(paths), out_dir=out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+    counts = {"done": 0, "failed": 0}
+
+    def arrived(outcome: Outcome) -> None:
+        counts["done"] += 1
+        counts["failed"] += outcome.entry.project is None
+        if progress is not None:
+            progress(counts["done"], counts["failed"])
+
+    try:
+        if scheduler is not None:
+            from .cluster import run_on_cluster
+
+            finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler)
+        else:
+            init = (profile, str(staging), layout)
+            finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
+        outcomes = in_order(finished, arrived)
+        written = _write_staged(outcomes, staging, profile, report)
+        with uninterruptible():
+            commit(staging, out_dir, written)
+    except KeyboardInterrupt:
+        raise Interrupted(counts["done"], len(paths)) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, report: Report) -> set[str]:
+    """Write every output into staging, in input order; return the Annex names taken (case-folded).
+
+    staging/annex/ receives each Annex under its final name and
+    staging/.perfeval-annex-list their names, so that nothing per file is
+    kept in memory but its name.
+    """
+    names = AnnexNames()
+    annexes = staging / ANNEX_DIR
+    annexes.mkdir()
+    summary = SummaryWriter(staging / SUMMARY_NAME, profile, tmpdir=staging)
+    try:
+        with open(staging / RESULTS_NAME, "w", encoding="utf-8", newline="\n") as records, \
+                open(staging / MANIFEST_NAME, "w", encoding="utf-8", newline="\n") as manifest:
+            for outcome in outcomes:
+                records.write(outcome.record + "\n")
+                summary.add(outcome.entry)
+                _count(report, outcome)
+                if outcome.annex is not None:
+                    name = names.claim(outcome.annex)
+                    os.replace(staging / f"{outcome.index}.xlsx", annexes / name)
+                    manifest.write(name + "\n")
+    finally:
+        outcomes.close()
+    summary.close()
+    return names.taken
+
+
+FAILURES_LISTED = 10
+
+
+def _count(report: Report, outcome: Outcome) -> None:
+    entry = outcome.entry
+    if entry.project is None:
+        report.failed += 1
+        if len(report.failures) < FAILURES_LISTED:
+            report.failures.append(f"{entry.source}: {entry.reason} ({entry.failure})")
+        return
+    report.scored += 1
+    report.findings += len(entry.findings)
+    report.errors += entry.project.errors
+    report.with_errors += outcome.has_errors

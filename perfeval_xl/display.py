@@ -1,0 +1,44 @@
+"""How numbers and department text are shown: one rule for every output.
+
+Scores are rounded half-up to the cent with decimal arithmetic (scoring.md
+§6); a figure is written the way people write it (12.5, 100, 0.4988, never
+1E+2); text for a cell is kept within Excel's limit and is never a formula;
+and a text's width on screen or in a column counts a CJK character as two.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+CENT = Decimal("0.01")
+# Wide enough that quantizing any number a cell can hold never overflows.
+WIDE = Context(prec=40000)
+# Excel's limit on the characters of one cell.
+EXCEL_TEXT_LIMIT = 32767
+
+
+def half_up(value: Decimal, places: Decimal = CENT) -> Decimal:
+    """`value` rounded half-up to `places` (0.985 -> 0.99), the one rounding rule."""
+    return value.quantize(places, rounding=ROUND_HALF_UP, context=WIDE)
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal as people write it: 12.5, 100, 0.4988."""
+    return format(value.normalize(), "f")
+
+
+def fmt(value: Decimal | None) -> str:
+    """A number as the arithmetic shows it, `—` when there is none."""
+    return "—" if value is None else plain(value)
+
+
+def cell_text(value: object) -> str:
+    """Department text for a cell: within Excel's limit, never a formula."""
+    shown = "" if value is None else str(value)
+    return shown[:EXCEL_TEXT_LIMIT]
+
+
+def width(text: str) -> int:
+    """Width in character cells: a wide (CJK) or full-width character counts two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

@@ -1,0 +1,26 @@
+"""TEST ONLY: makes a worker process die like a crashing reader, for the batch tests.
+
+On PYTHONPATH only while a test asks for it (helpers.kill_workers_on). In
+every Python process started then, the scoring function of the local pool
+and of the Dask workers is wrapped: a file whose name is
+$PERFEVAL_TEST_KILL_WORKER_ON kills its process with SIGKILL, as a segfault
+in a reader would.
+"""
+
+import os
+import signal
+
+_NAME = os.environ.get("PERFEVAL_TEST_KILL_WORKER_ON")
+
+if _NAME:
+    from perfeval_xl.batch import cluster, pool
+
+    def _wrap(score_one):
+        def killing(index, path, *args, **kwargs):
+            if os.path.basename(path) == _NAME:
+                os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+            return score_one(index, path, *args, **kwargs)
+        return killing
+
+    pool.score_one = _wrap(pool.score_one)
+    cluster.score_one = _wrap(cluster.score_one)
