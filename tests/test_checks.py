@@ -547,7 +547,7 @@ def test_message_templates_render_with_the_params_passed(case, build, tmp_path, 
         result = evaluate(changed(case.change))
     assert result.problems
     for found in result.problems:
-        chinese, english = CATALOGUE[found.code]
+        chinese, english = CATALOGUE[found.code].message, CATALOGUE[found.code].message_en
         given = set(found.params) | {"sheet", "cell"}   # Problem fills these two itself
         assert _fields(chinese) <= given, (found.code, "zh")
         assert _fields(english) <= given, (found.code, "en")
@@ -557,7 +557,8 @@ def test_message_templates_render_with_the_params_passed(case, build, tmp_path, 
 
 
 def test_catalogue_templates_are_well_formed():
-    for code, (chinese, english) in CATALOGUE.items():
+    for code, entry in CATALOGUE.items():
+        chinese, english = entry.message, entry.message_en
         assert code == code.lower() and " " not in code
         params = {name: "x" for name in _fields(chinese) | _fields(english)}
         found = problem(code, ERROR, **params)

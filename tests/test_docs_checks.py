@@ -34,6 +34,21 @@ def table() -> dict[str, list[str]]:
     return dict(rows())
 
 
+def test_the_reference_is_generated_from_the_catalogue():
+    """docs/checks.md is what scripts/make_checks_doc.py writes: run it after changing the catalogue."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_checks_doc", DOC.parent.parent / "scripts" / "make_checks_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert DOC.read_text(encoding="utf-8") == module.render()
+
+
+def test_every_catalogue_entry_says_why_and_how_to_fix():
+    for code, entry in CATALOGUE.items():
+        assert entry.meaning and entry.why and entry.fix and entry.cell, code
+
+
 def test_every_catalogue_code_has_a_line():
     missing = sorted(set(CATALOGUE) - set(table()))
     assert not missing, f"docs/checks.md has no line for: {missing}"
