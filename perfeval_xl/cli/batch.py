@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app
+from .app import app
 from .common import LayoutOption, ProfileOption, console, load_layout_option, load_profile_option
 
 @app.command()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from .app import app
 from .common import JsonOption, ProfileOption, console, failure_line, load_profile_option
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from .app import app
 from .common import JsonOption, LayoutOption, ProfileOption, failure_line, load_layout_option, load_profile_option
 
 @app.command()
