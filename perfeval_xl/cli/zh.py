@@ -102,6 +102,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def install() -> None:
+    # typer writes an argument's type after its name (`文件… <list[Path]>`); the metavar says it.
+    # Left out here rather than cut from the page, so that the help columns stay aligned.
+    argument = getattr(importlib.import_module("typer.core"), "TyperArgument", None)
+    if argument is not None and hasattr(argument, "display_type_rich"):
+        argument.display_type_rich = lambda self, ctx: None
     for name in MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):
