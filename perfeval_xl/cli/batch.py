@@ -21,7 +21,7 @@ def batch(
         metavar="文件或文件夹…")],
     out_dir: Annotated[Path, typer.Option(
         "--output-dir", "-o", metavar="文件夹",
-        help="输出文件夹：annex/、summary.xlsx、results.jsonl（不存在时新建）。默认：当前文件夹。",
+        help="输出文件夹（不存在时新建；默认：当前文件夹），写出 annex/、summary.xlsx、results.jsonl。",
         show_default=False)] = Path("."),
     workers: Annotated[Optional[int], typer.Option(
         "--workers", "-w", metavar="个数", help="并行评分的工作进程数（默认：CPU 数）。", show_default=False)] = None,
@@ -29,7 +29,7 @@ def batch(
     layout: LayoutOption = "national",
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", metavar="tcp://主机:端口",
-        help="在已运行的 Dask 集群上评分：调度器地址（需安装 perfeval-xl[dask]；说明见 perfeval docs performance）。",
+        help="在已运行的 Dask 集群上评分：调度器地址（需安装 Dask 扩展；说明见 perfeval docs performance）。",
         show_default=False)] = None,
     strict: StrictOption = False,
 ) -> None:

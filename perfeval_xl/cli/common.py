@@ -17,7 +17,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="以 JSON 输出结果�
 LayoutOption = Annotated[
     str, typer.Option(
         "--layout", metavar="版式",
-        help="附件1 版式：内置名称（national、xinzhou）或版式工作簿（.xlsx）路径；说明见 perfeval docs layouts。")
+        help="附件版式：内置名称（national、xinzhou）或版式工作簿（.xlsx）路径；说明见 perfeval docs layouts。")
 ]
 StrictOption = Annotated[bool, typer.Option(
     "--strict", help="作为关卡运行：有文件未能读取或有错误级问题时，退出状态为 1（默认只要写出了输出即为 0）。")]

@@ -17,7 +17,7 @@ from .common import (
 def score(
     intake: Annotated[Path, typer.Argument(metavar="文件", help="填报表（.xlsx .xlsm .xls .ods）。", show_default=False)],
     out_dir: Annotated[Path, typer.Option(
-        "--output-dir", "-o", metavar="文件夹", help="附件1 工作簿写入的文件夹（不存在时新建）。默认：当前文件夹。",
+        "--output-dir", "-o", metavar="文件夹", help="附件1 工作簿写入的文件夹（不存在时新建；默认：当前文件夹）。",
         show_default=False)] = Path("."),
     profile: ProfileOption = "national",
     layout: LayoutOption = "national",

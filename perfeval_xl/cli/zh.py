@@ -101,12 +101,34 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return PLURALS_OTHER.get(plural, plural)
 
 
+def _columns(term_len):
+    import unicodedata
+
+    if getattr(term_len, "counts_wide", False):
+        return term_len
+
+    def columns(text: str) -> int:
+        wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
+        return term_len(text) + wide
+
+    columns.counts_wide = True
+    return columns
+
+
 def install() -> None:
     # typer writes an argument's type after its name (`文件… <list[Path]>`); the metavar says it.
     # Left out here rather than cut from the page, so that the help columns stay aligned.
     argument = getattr(importlib.import_module("typer.core"), "TyperArgument", None)
     if argument is not None and hasattr(argument, "display_type_rich"):
         argument.display_type_rich = lambda self, ctx: None
+    # click measures the name column in characters; a Chinese character takes two columns.
+    for name in ("typer._click.formatting", "click.formatting"):
+        try:
+            formatting = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(formatting, "term_len"):
+            formatting.term_len = _columns(formatting.term_len)
     for name in MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "_"):
