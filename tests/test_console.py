@@ -279,3 +279,16 @@ def test_every_command_runs_on_a_narrow_console_encoding(tmp_path, build, encodi
     if encoding == "gbk":     # what GBK can carry is printed as itself
         done = subprocess.run([sys.executable, "-m", "perfeval_xl", "check", str(seed)], capture_output=True, env=env)
         assert "× " in done.stdout.decode("gbk") and "绩效指标!F3" in done.stdout.decode("gbk")
+
+
+def test_ctrl_c_in_check_is_status_130_with_one_line(monkeypatch, build):
+    import perfeval_xl.evaluate as evaluate
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    path = build()
+    monkeypatch.setattr(evaluate, "evaluate_file", interrupted)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines() == ["perfeval: 已中断（Ctrl-C）"]

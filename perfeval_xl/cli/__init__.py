@@ -62,6 +62,9 @@ class _Commands(_chinese_help(TyperGroup)):
         except PerfevalError as exc:
             typer.echo(f"perfeval: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("perfeval: 已中断（Ctrl-C）", err=True)
+            raise typer.Exit(130) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """click's own messages ("Missing argument", "No such option") in Chinese, on one line."""
@@ -79,7 +82,7 @@ class _Commands(_chinese_help(TyperGroup)):
         except _ClickException as exc:
             status = exc.exit_code
             typer.echo(f"perfeval: {zh.error_text(exc.format_message())}", err=True)
-        except _CLICK.get("Abort", KeyboardInterrupt):
+        except typer.Abort:
             typer.echo("perfeval: 已中止", err=True)
             status = 1
         if not standalone_mode:
