@@ -131,12 +131,18 @@ def annex_source(path: Path) -> tuple[str, str] | None:
     try:
         if "说明" not in workbook.sheetnames:
             return None
-        about = {row[0]: row[1] for row in workbook["说明"].iter_rows(max_col=2, values_only=True) if len(row) == 2}
+        rows = [row for row in workbook["说明"].iter_rows(max_col=2, values_only=True) if len(row) == 2]
     finally:
         workbook.close()
-    if not isinstance(about.get("源文件 SHA-256"), str):
-        return None
-    return str(about.get("源文件") or ""), about["源文件 SHA-256"]
+    # Labels as the 说明 sheet writes them (源文件, 源文件 SHA-256), read loosely so a relabelling keeps working.
+    name = sha = None
+    for label, value in rows:
+        if isinstance(label, str) and label.replace(" ", "").startswith("源文件") and isinstance(value, str):
+            if "SHA" in label.upper():
+                sha = value
+            elif name is None:
+                name = value
+    return None if sha is None else (name or "", sha)
 
 
 def annex_target(out_dir: Path, name: str, source: Path, sha256: str) -> str:
