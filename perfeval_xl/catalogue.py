@@ -29,7 +29,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='无（整个文件）',
         meaning='文件无法作为表格打开：空文件（0字节）、不是 Excel/WPS/ODS 文件（例如把文本文件改了扩展名）、或文件已损坏。该文件不评分。',
-        why='intake.md「文件类型」：只接受 .xlsx/.xlsm/.xls/.ods；空、损坏的文件给出明确的文件级错误。',
+        why='填报规范「文件类型」：只接受 .xlsx/.xlsm/.xls/.ods；空、损坏的文件给出明确的文件级错误。',
         fix='在 Excel/WPS 中打开原表，“另存为” .xlsx 后重新提交；不要只改扩展名。',
     ),
     'file-encrypted': Entry(
@@ -38,7 +38,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='无（整个文件）',
         meaning='工作簿设有打开密码，无法读取。该文件不评分。',
-        why='intake.md「文件类型」：加密文件给出明确的文件级错误（异常文件专项）。',
+        why='填报规范「文件类型」：加密文件给出明确的文件级错误（异常文件专项）。',
         fix='在 Excel/WPS 中取消打开密码后另存，再提交。',
     ),
     'file-type-mismatch': Entry(
@@ -119,7 +119,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='缺少的那张工作表（无单元格）',
         meaning='找不到“项目信息”“预算执行”或“绩效指标”工作表。该文件不评分。',
-        why='intake.md：三张工作表按表名读取。',
+        why='填报规范：三张工作表按表名读取。',
         fix='从模板复制缺少的工作表；不要修改表名。',
     ),
     'header-missing': Entry(
@@ -128,8 +128,8 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='该工作表（无单元格）',
         meaning='工作表前10行中找不到包含全部必填列的表头行，例如绩效指标表缺“实际完成值”列、预算执行表缺“全年执行数”列。该文件不评分。',
-        why='intake.md：表头须在前10行内，必填列按表头文字（或其同义词）识别。',
-        fix='补上缺少的列，表头文字使用模板中的名称（或 intake.md 列出的同义词）。',
+        why='填报规范：表头须在前10行内，必填列按表头文字（或其同义词）识别。',
+        fix='补上缺少的列，表头文字使用模板中的名称（或填报规范列出的同义词，见 docs/intake.md）。',
     ),
     'required-missing': Entry(
         message='必填项“{field}”未填写',
@@ -137,7 +137,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='项目信息表中该项的填写单元格（如项目名称 B3）；预算执行表缺“当年财政拨款”行时为无',
         meaning='必填项未填写：评价年度、项目名称、主管部门、实施单位、预期目标、实际完成情况，或预算执行表没有当年财政拨款行。',
-        why='intake.md「项目信息」「预算执行」的必填项。',
+        why='填报规范「项目信息」「预算执行」的必填项。',
         fix='填写该项；预算执行表保留“当年财政拨款”行。',
     ),
     'not-a-number': Entry(
@@ -146,7 +146,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='出错的那个单元格（如预算执行 E9、自评得分 H3、评价年度 B2）',
         meaning='应填数字的单元格是不能识别为数字的文字（如“九十八”“二〇二三”），或是 Excel 错误值（#DIV/0!、#N/A 等）。已按空白处理。',
-        why='intake.md：文字形式的数字（“98.65”“98.65万元”）可以读取，其他文字按错误报告；从不猜测数字。',
+        why='填报规范：文字形式的数字（“98.65”“98.65万元”）可以读取，其他文字按错误报告；从不猜测数字。',
         fix='改为阿拉伯数字（金额单位为万元，如 98.65）；修正产生错误值的公式。',
     ),
     'target-unreadable': Entry(
@@ -155,7 +155,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='年度指标值（E）',
         meaning='年度指标值含有数字，但无法确定按什么标准核算，如“较上年提高5%”“3次5人”“12月底前”。该指标无法核算，按自评得分（不超过分值）计入并标为“未核实”，无自评得分的计0分。',
-        why='scoring.md §2 指标值的写法；规则是“从不猜测”，有歧义的指标值不按臆测的数字评分。',
+        why='评分规则 §2 指标值的写法；规则是“从不猜测”，有歧义的指标值不按臆测的数字评分。',
         fix='改写为可衡量的写法：≥95%、≤130万元、=12次、90%-100%；确属定性指标的，在指标性质中选“定性”。',
     ),
     'unit-mismatch': Entry(
@@ -164,7 +164,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='实际完成值（F）',
         meaning='实际完成值的单位与年度指标值不同且不能换算，如“100%”对“≤730次”。该指标按自评得分（不超过分值）计入并标为“未核实”，无自评得分的计0分。',
-        why='scoring.md §2：元/万元/亿元、天/日、公里/千米、%/百分比可换算，其他单位不能比较。',
+        why='评分规则 §2：元/万元/亿元、天/日、公里/千米、%/百分比可换算，其他单位不能比较。',
         fix='按年度指标值的单位填写实际完成值。',
     ),
     'actual-not-number': Entry(
@@ -173,7 +173,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='实际完成值（F）',
         meaning='定量指标的实际完成值是文字（如“完成”）或日期，无法与年度指标值比较。按自评得分（不超过分值）计入并标为“未核实”，无自评得分的计0分。',
-        why='scoring.md §2。',
+        why='评分规则 §2。',
         fix='填写实际达到的数值和单位，如“126公里”“98%”。',
     ),
     'actual-missing': Entry(
@@ -182,7 +182,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='实际完成值（F）',
         meaning='实际完成值未填写，该指标计0分（空白不按自评得分计：没有可核实的内容）。定性指标的达成情况和实际完成值都空白时也报此项。',
-        why='scoring.md §2。',
+        why='评分规则 §2。',
         fix='填写实际完成值；定性指标同时选择达成情况。',
     ),
     'operator-in-actual': Entry(
@@ -191,7 +191,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='实际完成值（F）',
         meaning='实际完成值带有“≥”“不低于”“以上”等比较符号（多为照抄年度指标值），已按其中的数值核算。',
-        why='scoring.md §2：实际完成值应是实际达到的数值，不是目标。',
+        why='评分规则 §2：实际完成值应是实际达到的数值，不是目标。',
         fix='去掉比较符号，只填实际达到的数值。',
     ),
     'deviation-reason-missing': Entry(
@@ -200,7 +200,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='偏差原因分析及改进措施（I）；没有该列时为实际完成值（F）',
         meaning='指标得分低于分值（定量、定性、未核实或实际完成值空白的指标都算），但未填写偏差原因。',
-        why='scoring.md §3；财预〔2020〕10号要求对未完成的绩效目标分析原因、提出改进措施。',
+        why='评分规则 §3；财预〔2020〕10号要求对未完成的绩效目标分析原因、提出改进措施。',
         fix='在“偏差原因分析及改进措施”中写明未达成原因和改进措施。',
     ),
     'overshoot-unexplained': Entry(
@@ -209,7 +209,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='偏差原因分析及改进措施（I）；没有该列时为实际完成值（F）',
         meaning='正向指标完成率达到或超过130%（地方口径可为120%），未说明超额原因。得分仍为满分。',
-        why='scoring.md §3：大幅超额通常说明年初指标值设定偏低。',
+        why='评分规则 §3：大幅超额通常说明年初指标值设定偏低。',
         fix='在偏差原因中说明超额完成的原因；下一年度合理设定指标值。',
     ),
     'qualitative-band': Entry(
@@ -218,7 +218,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='自评得分（H）',
         meaning='定性指标的自评得分不在所选达成档次的区间内（达成年度指标 80%–100%、部分达成 60%–80%、未达成 0–60%，按该指标分值计），已按最接近的区间端点计分。',
-        why='scoring.md §4 定性指标分档。',
+        why='评分规则 §4 定性指标分档。',
         fix='把自评得分调整到档次区间内，或改选与实际相符的达成情况。',
     ),
     'qualitative-score-missing': Entry(
@@ -227,7 +227,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='达成情况（G）；没有该列时为实际完成值（F）',
         meaning='定性指标未填写自评得分：达成按满分、部分达成按区间下限（分值的60%）、未达成按0分计。',
-        why='scoring.md §4。',
+        why='评分规则 §4。',
         fix='在档次区间内填写自评得分。',
     ),
     'qualitative-level-missing': Entry(
@@ -236,7 +236,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='有自评得分时为警告 warning；无自评得分时为错误 error',
         cell='达成情况（G）；没有该列时为实际完成值（F）',
         meaning='定性指标无法确定达成档次：达成情况未选（或不是三档之一），实际完成值也不是档次名称、且与年度指标值不同。有自评得分的按自评得分（不超过分值）计入并标为“未核实”；没有的计0分。',
-        why='scoring.md §4。',
+        why='评分规则 §4。',
         fix='在达成情况中选择：达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差。',
     ),
     'weights-sum': Entry(
@@ -245,7 +245,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='无（绩效指标表）',
         meaning='预算执行分值与全部指标分值合计不等于100分（允许相差0.01）。仍按填写的分值计分。',
-        why='scoring.md §5。',
+        why='评分规则 §5。',
         fix='调整分值，使预算执行分值加各指标分值合计为100。',
     ),
     'level1-weights': Entry(
@@ -254,7 +254,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='无（绩效指标表）',
         meaning='一级指标分值小计不是参考权重：产出指标50、效益指标30、满意度指标10（预算执行10）。',
-        why='scoring.md §5；财预〔2020〕10号单位自评参考权重。',
+        why='评分规则 §5；财预〔2020〕10号单位自评参考权重。',
         fix='无特殊理由的按参考权重调整；确有理由的在自评报告中说明。',
     ),
     'dimension-missing': Entry(
@@ -263,7 +263,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='无（绩效指标表）',
         meaning='产出指标、效益指标、满意度指标中有一类没有任何三级指标。',
-        why='scoring.md §5：自评指标应覆盖产出、效益、满意度三个方面。',
+        why='评分规则 §5：自评指标应覆盖产出、效益、满意度三个方面。',
         fix='补充该类绩效指标。',
     ),
     'weight-invalid': Entry(
@@ -272,7 +272,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='分值（D）',
         meaning='分值空白、不是数字（如“十五”“15分”）或不大于0。该指标按分值0、得分0计（仍列在结果中）。',
-        why='scoring.md §5。',
+        why='评分规则 §5。',
         fix='填写大于0的阿拉伯数字，如 15。',
     ),
     'unknown-level': Entry(
@@ -281,7 +281,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='二级指标（B）',
         meaning='二级指标名称不在指标体系中，或不属于本行的一级指标（如“成本指标”放在“效益指标”下）。预算执行行不检查。',
-        why='scoring.md §5；intake.md 列出的一级、二级指标名称。',
+        why='评分规则 §5；填报规范列出的一级、二级指标名称。',
         fix='从下拉列表选择正确的一级指标和二级指标。',
     ),
     'self-score-high': Entry(
@@ -290,7 +290,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='自评得分（H）；预算执行行为 H2',
         meaning='自评得分比核算得分高出0.1分以上。',
-        why='scoring.md §7：自评得分应与指标完成情况相符。',
+        why='评分规则 §7：自评得分应与指标完成情况相符。',
         fix='核对实际完成值和分值，按核算得分修改，或补充依据。',
     ),
     'self-score-low': Entry(
@@ -299,7 +299,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='提示 info',
         cell='自评得分（H）；预算执行行为 H2',
         meaning='自评得分比核算得分低0.1分以上。',
-        why='scoring.md §7。',
+        why='评分规则 §7。',
         fix='核对；可按核算得分修改。',
     ),
     'score-over-weight': Entry(
@@ -308,7 +308,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='自评得分（H）；预算执行行为 H2',
         meaning='自评得分超过该指标（或预算执行）的分值。',
-        why='scoring.md §7。',
+        why='评分规则 §7。',
         fix='自评得分不得超过分值。',
     ),
     'total-mismatch': Entry(
@@ -317,7 +317,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='合计行的自评得分（H）',
         meaning='合计行填写的自评总分，或分值合计，与核算值相差超过0.1。',
-        why='scoring.md §7；intake.md 合计行。',
+        why='评分规则 §7；填报规范「合计行」。',
         fix='按核算结果修改合计行（两项差异都指向合计行的自评得分单元格）。',
     ),
     'budget-zero': Entry(
@@ -326,7 +326,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='预算执行表有效合计行的全年预算数（通常 C2）',
         meaning='全年预算数为0，无法计算预算执行率，预算执行得分为0。',
-        why='scoring.md §1：预算执行率 = 全年执行数 ÷ 全年预算数。',
+        why='评分规则 §1：预算执行率 = 全年执行数 ÷ 全年预算数。',
         fix='填写全年预算数（万元）。',
     ),
     'execution-over-budget': Entry(
@@ -335,7 +335,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='有效合计行的全年执行数（通常 E2）',
         meaning='全年执行数超过全年预算数；预算执行得分按满分计，但数据需核实。',
-        why='scoring.md §1。',
+        why='评分规则 §1。',
         fix='核对全年执行数和全年预算数（是否漏填预算调整）。',
     ),
     'budget-total-mismatch': Entry(
@@ -344,7 +344,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='年度资金总额行中不一致的那一栏（如 E2 全年执行数、B2 年初预算数）',
         meaning='年度资金总额不等于 当年财政拨款 + 上年结转资金 + 其他资金（相差超过0.01万元）。',
-        why='scoring.md §8。',
+        why='评分规则 §8。',
         fix='修正总额或各来源金额；年度资金总额也可整行留空，由系统自动合计。',
     ),
     'budget-split-mismatch': Entry(
@@ -353,7 +353,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='错误 error',
         cell='当年财政拨款行中不一致的那一栏（如 E3）*',
         meaning='中央级 + 省级 + 市级 + 县区级 之和不等于当年财政拨款。',
-        why='scoring.md §8：四级资金是当年财政拨款的细分。',
+        why='评分规则 §8：四级资金是当年财政拨款的细分。',
         fix='修正分级金额或当年财政拨款。',
     ),
     'execution-over-received': Entry(
@@ -362,7 +362,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='有效合计行的全年执行数（通常 E2）',
         meaning='全年执行数超过实际到位数（仅在填写了实际到位数时检查）。',
-        why='scoring.md §8：资金未到位却已支出，需核实。',
+        why='评分规则 §8：资金未到位却已支出，需核实。',
         fix='核对实际到位数和全年执行数；如属垫付等情况在报告中说明。',
     ),
     'budget-cut-to-spend': Entry(
@@ -371,7 +371,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='有效合计行的全年预算数（通常 C2）',
         meaning='全年预算数低于年初预算数，而全年执行数恰好等于全年预算数：可能是为使执行率达到100%而调减预算。',
-        why='scoring.md §8。',
+        why='评分规则 §8。',
         fix='如实填写；确有预算调整的，准备调整批复文件备查。',
     ),
     'goal-copied': Entry(
@@ -380,7 +380,7 @@ CATALOGUE: dict[str, Entry] = {
         severity='警告 warning',
         cell='项目信息表“实际完成情况”的填写单元格（B10）',
         meaning='实际完成情况与预期目标完全相同（多为照抄）。',
-        why='scoring.md §8。',
+        why='评分规则 §8。',
         fix='如实填写全年实际完成情况，写明实际数据。',
     ),
 }

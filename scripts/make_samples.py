@@ -8,8 +8,8 @@ its own metadata into every file, so an existing copy whose values and
 percent formats still match its xlsx is kept as it is; `--reconvert` makes
 them anew (after a change of layout or formats).
 
-samples/expected.json is an INDEPENDENT hand computation from
-shared/spec/scoring.md (profile `national`), used to test the scoring code:
+samples/expected.json is an INDEPENDENT hand computation by the scoring
+rules of docs/rules.md (profile `national`), used to test the scoring code:
 nothing in it comes from perfeval_xl except the workbook writer. The
 arithmetic behind each figure is written out in the comment block above each
 project. Conventions used throughout:
@@ -66,7 +66,7 @@ def budget_row(self_score: Any, weight: Any = 10) -> dict[str, Any]:
 
 # =========================================================================
 # 1. 忻州市应急管理局 / 2021 安全生产和应急管理督查检查经费 — THE SEED PROJECT
-#    (shared/seed/000_5684974463d14752.txt, figures copied as printed)
+#    (the published seed report, figures copied as printed)
 #
 #  Budget: 年度资金总额 = 当年财政拨款 = 市级 = 98.65 in all four columns.
 #    rate = 98.65 / 98.65 = 1.0000 -> 10 x 1 = 10.00

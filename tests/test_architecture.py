@@ -34,11 +34,9 @@ def _resolve(module: str, path: Path, node: ast.ImportFrom) -> list[str]:
         target = ".".join(base + ([node.module] if node.module else []))
     else:
         target = node.module or ""
-    names = [target]
-    for alias in node.names:
-        candidate = f"{target}.{alias.name}"
-        if candidate in MODULES:
-            names.append(candidate)
+    # `from . import zh` imports the submodule; the package itself only as every submodule import does.
+    submodules = [f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in MODULES]
+    names = submodules if len(submodules) == len(node.names) else [target, *submodules]
     return [name for name in names if name.split(".")[0] == NAME]
 
 

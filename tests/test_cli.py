@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def test_score_seed_from_the_command_line(tmp_path):
     result = runner.invoke(app, ["score", str(SEED), "-o", str(tmp_path), "--json"])
-    assert result.exit_code == 1                      # the seed has error-level findings
+    assert result.exit_code == 0                      # the Annex was written (findings are its content)
     record = json.loads(result.stdout)
     assert record["schema"] == "perfeval-result/1"
     assert (record["total_score"], record["grade"]) == (98.0, "优")
@@ -117,9 +117,9 @@ def test_missing_sheet_names_the_sheet(tmp_path):
     assert "[预算执行] 缺少工作表“预算执行”" in result.stderr and "[绩效指标] 缺少工作表“绩效指标”" in result.stderr
 
 
-def test_missing_input_is_exit_1_not_traceback(tmp_path):
+def test_missing_input_is_exit_2_not_traceback(tmp_path):
     result = runner.invoke(app, ["score", str(tmp_path / "nope.xlsx")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "nope.xlsx" in result.stderr
 
 
@@ -130,7 +130,7 @@ def test_template_written_and_not_overwritten(tmp_path):
     assert {"项目信息", "预算执行", "绩效指标", "填报说明"} <= set(wb.sheetnames)
     before = target.read_bytes()
     again = runner.invoke(app, ["template", "-o", str(target)])
-    assert again.exit_code == 1 and target.read_bytes() == before
+    assert again.exit_code == 2 and target.read_bytes() == before
 
 
 def test_blank_template_checks_as_incomplete(tmp_path):

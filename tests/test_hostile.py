@@ -552,7 +552,7 @@ def test_batch_scores_the_good_files_beside_the_hostile_ones(corpus, tmp_path, b
         shutil.copy(corpus[name], inbox / f"{name}{corpus[name].suffix}")
     out = tmp_path / "out"
     done = runner.invoke(app, ["batch", str(inbox), "-o", str(out), "--workers", "1"])
-    assert done.exit_code == 1, done.output
+    assert done.exit_code == 0, done.output
     records = {Path(r["source"]["path"]).stem: r
                for r in map(json.loads, (out / "results.jsonl").read_text(encoding="utf-8").splitlines())}
     assert {name: (r.get("error") or {}).get("code") for name, r in records.items()} == {

@@ -321,7 +321,7 @@ def test_bad_template_files(tmp_path):
 
 def test_score_with_a_layout(tmp_path):
     done = CliRunner().invoke(app, ["score", str(SEED), "-o", str(tmp_path), "--layout", "xinzhou"])
-    assert done.exit_code == 1, done.output          # the seed has error-level findings
+    assert done.exit_code == 0, done.output          # written, though the seed has error-level findings
     written = next(tmp_path.glob("*.xlsx"))
     assert openpyxl.load_workbook(written)[ANNEX_SHEET]["C10"].value == "目标指标"
 

@@ -46,9 +46,11 @@ class Report:
     seconds: float = 0.0
     out_dir: Path = Path(".")
     failures: list[str] = field(default_factory=list)   # the first few "file: reason" lines
+    error_files: list[str] = field(default_factory=list)  # the first few files failed or with errors, in order
 
     @property
     def exit_code(self) -> int:
+        """The gate's status (`batch --strict`): 1 when some file failed or has error-level findings."""
         return int(bool(self.failed or self.with_errors))
 
 
@@ -148,6 +150,9 @@ FAILURES_LISTED = 10
 
 def _count(report: Report, outcome: Outcome) -> None:
     entry = outcome.entry
+    if (entry.project is None or outcome.has_errors) and len(report.error_files) < FAILURES_LISTED \
+            and entry.source not in report.error_files:
+        report.error_files.append(entry.source)
     if entry.project is None:
         report.failed += 1
         if len(report.failures) < FAILURES_LISTED:

@@ -1,9 +1,11 @@
 """The `perfeval` command: thin over the library.
 
 Each command lives in its own module here: it parses its arguments, calls
-the library, renders the result and sets the exit status (outputs.md). Only
-this package prints. A PerfevalError raised anywhere below is turned into
-one line on stderr and its exit status by `_Commands` (app.py). Heavy
+the library, renders the result and sets the exit status (docs/outputs.md).
+Only this package prints. A PerfevalError raised anywhere below, and
+click's own usage errors, are turned into one Chinese line on stderr and
+their exit status by `_Commands` (app.py); help pages are in Chinese
+(zh.py). Heavy
 libraries are imported inside the commands, so that `perfeval --help`
 starts fast.
 """
@@ -14,8 +16,11 @@ from .app import app
 
 
 def main() -> None:
+    from .common import safe_streams
+
+    safe_streams()
     app(prog_name="perfeval")
 
 
 # Each module registers its command on `app`; the order is the order of --help.
-from . import template, check, score, batch  # noqa: E402,F401
+from . import template, check, score, batch, explain, docs  # noqa: E402,F401

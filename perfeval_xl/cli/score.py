@@ -8,21 +8,34 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import JsonOption, LayoutOption, ProfileOption, failure_line, load_layout_option, load_profile_option
+from .common import (
+    JsonOption, LayoutOption, ProfileOption, StrictOption, annex_target, failure_line, load_layout_option,
+    load_profile_option, require_inputs, require_out_dir,
+)
 
 @app.command()
 def score(
-    intake: Annotated[Path, typer.Argument(help="填报表（xlsx、xlsm、xls、ods）。", show_default=False)],
-    out_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="附件1 工作簿写入的文件夹。")] = Path("."),
+    intake: Annotated[Path, typer.Argument(metavar="文件", help="填报表（.xlsx .xlsm .xls .ods）。", show_default=False)],
+    out_dir: Annotated[Path, typer.Option(
+        "--output-dir", "-o", metavar="文件夹", help="附件1 工作簿写入的文件夹（不存在时新建；默认：当前文件夹）。",
+        show_default=False)] = Path("."),
     profile: ProfileOption = "national",
     layout: LayoutOption = "national",
     as_json: JsonOption = False,
+    strict: StrictOption = False,
 ) -> None:
-    """为一个项目评分，写出附件1 项目支出绩效自评表工作簿。"""
+    """为一个项目评分，写出附件1 项目支出绩效自评表工作簿。
+
+    写出了附件1 即以状态 0 结束，即使填报表有错误级问题（问题列在附件1 的“校验问题”表中）；加 --strict 时，有错误级问题则为 1。
+
+    同名的附件1 若由另一个源文件生成，不会被覆盖：改写为“… (2).xlsx”。
+    """
     from ..evaluate import evaluate_file
     from ..writers.record import to_json
     from ..writers.annex import annex_filename, write_annex
 
+    require_inputs([intake], folders=False)
+    require_out_dir(out_dir)
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
     result = evaluate_file(intake, rules)
@@ -30,15 +43,19 @@ def score(
         if as_json:
             typer.echo(to_json(result, indent=2))
         typer.echo(f"perfeval: {failure_line(result)}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1)        # nothing could be written
     name = annex_filename(result)
     if (out_dir / name).resolve() == intake.resolve():
         name = name[: -len(".xlsx")] + "_评分.xlsx"
+    wanted = name
+    name = annex_target(out_dir, name, intake, result.source_sha256)
     try:
         written = write_annex(result, out_dir, filename=name, layout=annex_layout)
     except OSError as exc:
         typer.echo(f"perfeval: 无法写出 {out_dir / name}：{exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
+    if name != wanted:
+        typer.echo(f"perfeval: {out_dir / wanted} 已存在，且不是由 {intake.name} 生成的，未覆盖；本次写为 {name}", err=True)
     if as_json:
         typer.echo(to_json(result, indent=2))
     else:
@@ -50,7 +67,9 @@ def score(
             f"预算执行率 {_rate(result.budget.rate)}，未核实指标 {unverified} 项，错误 {errors}，警告 {warnings}"
         )
         typer.echo(f"已写出：{written}")
-    raise typer.Exit(int(result.has_errors))
+        if errors:
+            typer.echo(f"有 {errors} 个错误级问题：运行 perfeval check {intake} 查看每个问题及修改方法")
+    raise typer.Exit(int(result.has_errors) if strict else 0)
 
 
 def _rate(rate) -> str:
