@@ -156,15 +156,36 @@ def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, 
 
 # --- a target and an actual, as read (targets.py) ------------------------------
 
-POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE = (
+POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE, DEADLINE = (
     "positive",
     "reverse",
     "range",
     "qualitative",
     "unreadable",
+    "deadline",
 )
 
 MISSING, UNIT_MISMATCH, NOT_NUMBER = "actual-missing", "unit-mismatch", "actual-not-number"
+PERCENT_AS_FRACTION = "percent-as-fraction"
+
+
+def weight_valid(weight: Decimal | None) -> bool:
+    """A weight counts when it is a number above 0 (scoring.md §5): the one test of it."""
+    return weight is not None and weight > 0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A date a target sets (`11月底前` is month 11, no day, no year)."""
+
+    year: int | None
+    month: int
+    day: int | None = None
+
+    def describe(self) -> str:
+        year = f"{self.year}年" if self.year else ""
+        day = f"{self.day}日" if self.day else "底"
+        return f"{year}{self.month}月{day}前"
 
 
 @dataclass(frozen=True)
@@ -175,25 +196,32 @@ class Target:
     low: Decimal | None
     high: Decimal | None
     unit: str
-    text: str
+    text: str                       # normalised, as parsed (the row keeps the raw text)
+    deadline: Deadline | None = None
+    sign: str = ""                  # an unknown sign in front of the number (operator-unknown)
+    sign_in: str = ""               # where it stood: "nature" or "target"
 
     def describe(self) -> str:
-        """How the target is scored, for audit sheets: `≥ 95 %`, `90–100 %`.
+        """How the target is read, for audit sheets: `≥ 95 %`, `= 12 次`, `90–100 %`.
 
-        A bare or `=` number is shown with the sign it is scored by (`=12次`
-        is `≥ 12 次`; a bare number under 成本指标 is `≤ …`), so a reader
-        sees the reading, not just the writing.
+        The sign shown is the one written (`=12次` is `= 12 次`, scored like
+        ≥); a bare number shows the sign it is scored by (`12次` is `≥ 12 次`,
+        a bare number under 成本指标 `≤ …`), so a reader sees the reading.
         """
         if self.kind == QUALITATIVE:
             return "定性"
+        if self.kind == DEADLINE and self.deadline is not None:
+            return f"时限：{self.deadline.describe()}"
         if self.kind == UNREADABLE:
-            return "无法识别"
+            return f"无法识别的符号“{self.sign}”" if self.sign else "无法识别"
         if self.kind == RANGE:
             body = f"{_shown(self.low)}–{_shown(self.high)}"
+        elif self.op in ("=", ">", "<", "≥", "≤"):
+            body = f"{self.op} {_shown(self.value)}"
         elif self.kind == POSITIVE:
-            body = f"{'>' if self.op == '>' else '≥'} {_shown(self.value)}"
+            body = f"≥ {_shown(self.value)}"
         else:
-            body = f"{'<' if self.op == '<' else '≤'} {_shown(self.value)}"
+            body = f"≤ {_shown(self.value)}"
         return f"{body} {self.unit}".rstrip()
 
 
@@ -203,6 +231,7 @@ class Actual:
     unit: str
     operator_copied: bool
     error: str | None
+    date: Deadline | None = None    # an actual date or month, against a deadline target
 
 
 

@@ -8,7 +8,7 @@ through `text.normalise` first.
 Two principles shape the parser:
 
 - Never guess. A string that can be read two ways (`3次5人`, `≥95%或100%`,
-  `较上年提高5%`, `12月底前`) is UNREADABLE, so the caller can say so,
+  `较上年提高5%`) is UNREADABLE, so the caller can say so,
   rather than being scored against a number we made up.
 - Only a number makes a target quantitative. `达到预期` and `控制在预算以内`
   carry operator words but no number: they are QUALITATIVE.
@@ -22,8 +22,12 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+import datetime as dt
+import unicodedata
+
 from .model import (
-    MISSING, NOT_NUMBER, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH, UNREADABLE, Actual, Target,
+    DEADLINE, MISSING, NOT_NUMBER, PERCENT_AS_FRACTION, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH,
+    UNREADABLE, Actual, Deadline, Target,
 )
 from .text import level_name, normalise
 
@@ -106,8 +110,8 @@ _PREFIXES = (
 
 
 def canonical_unit(unit: str) -> str:
-    """One spelling per unit: `％` and 百分比 -> `%`, 日 -> 天, 千米 -> 公里."""
-    parts = normalise(unit).split("/")
+    """One spelling per unit: `％` and 百分比 -> `%`, 日 -> 天, 千米 -> 公里, `人*月` -> `人·月`."""
+    parts = _UNIT_TIMES.sub("·", normalise(unit)).split("/")
     return "/".join(_UNIT_SPELLINGS.get(part, part) for part in parts)
 
 
@@ -175,8 +179,16 @@ _FILLERS = ("全部完成", "已完成", "已达成", "已达标", "已实现", 
 # The word tables as tuples, in their order, for _ending.
 _ORDERED = {id(table): tuple(table) for table in (_PREFIX_OPS, _ACTUAL_PREFIX_OPS, _SUFFIX_OPS, _FILLERS)}
 
-# Sign spellings that text.normalise leaves as two characters.
-_SIGN_FIXES = (("=>", "≥"), ("=<", "≤"), ("≥=", "≥"), ("≤=", "≤"), ("==", "="))
+# Sign spellings that text.normalise leaves alone or as two characters, and
+# operator glyphs seen on real forms (scoring.md §2): `═` (U+2550, a
+# box-drawing line some systems print for `=`) and the angle quotes `‹= ›=`.
+_SIGN_FIXES = (
+    ("‹=", "≤"), ("›=", "≥"), ("‹", "<"), ("›", ">"), ("═", "="),
+    ("=>", "≥"), ("=<", "≤"), ("≥=", "≥"), ("≤=", "≤"), ("==", "="),
+)
+# `*`, `×`, `·` (and the katakana dot) between two letters of a unit are one
+# sign: `元/人*月` = `元/人·月` = `元/人×月` (scoring.md §2).
+_UNIT_TIMES = re.compile(r"(?<=[^\d\s.,])[*×・•](?=[^\d\s.,])")
 _SIGNS = "≥>≤<="
 _DIRECTION = {"≥": 1, ">": 1, "≤": -1, "<": -1, "=": 0, _CONTROL: 0}
 _MIRROR = {"≥": "≤", ">": "<", "≤": "≥", "<": ">"}
@@ -204,7 +216,7 @@ def _clean(value: object) -> str:
     text = "" if _is_nan(value) else normalise(value)
     for old, new in _SIGN_FIXES:
         text = text.replace(old, new)
-    return text
+    return _UNIT_TIMES.sub("·", text)
 
 
 def _strip_tail(
@@ -301,8 +313,14 @@ def parse_target(
     """Read a 年度指标值 with its 指标性质, 计量单位 and 二级指标 cells."""
     written = _clean(text)
     column_unit = canonical_unit(_clean(unit))
-    if "定性" in _clean(nature):
+    written_nature = _clean(nature)
+    if "定性" in written_nature:
         return _other(QUALITATIVE, written)
+    deadline = parse_deadline(written)
+    if deadline is not None:
+        return Target(DEADLINE, None, None, None, None, "", written, deadline=deadline)
+    if _unknown_nature(written_nature):
+        return Target(UNREADABLE, None, None, None, None, "", written, sign=written_nature, sign_in="nature")
     core, suffix_ops = _strip_tail(written, _SUFFIX_OPS)
     numbers = list(_NUMBER.finditer(core))
     if not numbers:
@@ -312,6 +330,115 @@ def parse_target(
     if len(numbers) > 2:
         return _other(UNREADABLE, written)
     return _single(written, core, numbers[0], suffix_ops, column_unit, nature, level2)
+
+
+# --- signs nobody listed -------------------------------------------------
+
+# A sign in front of the number that is none of the known operators (`≈95%`,
+# `≌100`, `※95%`) is never dropped silently (scoring.md §2): the target is
+# unreadable with the sign named, and the caller warns `operator-unknown`.
+_UNKNOWN_SIGN_CATEGORIES = ("Sm", "So", "Sk")
+_UNKNOWN_SIGN_CHARS = "*※#@&^|\\"
+_TOLERANCE = "±"
+
+
+def _is_sign(char: str) -> bool:
+    return char != "%" and (unicodedata.category(char) in _UNKNOWN_SIGN_CATEGORIES or char in _UNKNOWN_SIGN_CHARS)
+
+
+def _unknown_nature(written_nature: str) -> bool:
+    """指标性质 holding only signs, none of them an operator we know."""
+    if not written_nature or _nature_op(written_nature) is not None:
+        return False
+    return len(written_nature) <= 3 and all(_is_sign(char) for char in written_nature)
+
+
+# --- deadlines (时效指标) ------------------------------------------------
+
+# `11月底前`, `12月底之前完成`, `2021年12月完成`, `2024年11月30日前`, `年底前`:
+# a date, then 前 or 完成 (scoring.md §2, deadline targets).
+_DEADLINE = re.compile(
+    r"(?:于|在)?(?:(?P<year>\d{4})年|(?P<thisyear>年度|本年|当年|年))?"
+    r"(?:(?P<month>\d{1,2})月(?:份)?(?:(?P<day>\d{1,2})[日号])?)?"
+    r"(?P<end>底|末)?(?P<before>之前|以前|前)?"
+    r"(?P<done>(?:全部|按期|按时)?完成(?:验收|建设|任务)?)?"
+)
+# An actual date or month: `10月`, `2021年11月`, `11月28日完成`, `2021-11-28`.
+_ACTUAL_DATE = re.compile(
+    r"(?:已于|于|在|已在|已)?(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:份)?(?:(?P<day>\d{1,2})[日号])?"
+    r"(?:底|末|初|上旬|中旬|下旬)?(?:之前|以前|前)?(?:已?(?:全部|按期|按时)?完成(?:验收|建设|任务)?)?"
+)
+_ISO_DATE = re.compile(
+    r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?(?:T[0-9:.]+)?(?:已?完成)?"
+)
+
+
+def parse_deadline(written: str) -> Deadline | None:
+    """The deadline a normalised target sets, or None when it is not one."""
+    text, _ = _strip_tail(written, {})
+    match = _DEADLINE.fullmatch(text)
+    if not match or not (match["before"] or match["done"]):
+        return None
+    if match["month"] is None and not (match["end"] and (match["year"] or match["thisyear"])):
+        return None
+    if match["thisyear"] and match["month"]:
+        return None
+    month = int(match["month"] or 12)
+    return _date_parts(match["year"], month, match["day"])
+
+
+def _date_parts(year: str | int | None, month: int, day: str | int | None) -> Deadline | None:
+    year = int(year) if year else None
+    day = int(day) if day else None
+    if not 1 <= month <= 12:
+        return None
+    if day is not None:
+        try:
+            dt.date(year or 2000, month, day)   # 2000: a leap year, so 2月29日 stands
+        except ValueError:
+            return None
+    return Deadline(year, month, day)
+
+
+def _actual_date(value: object) -> Deadline | None:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return Deadline(value.year, value.month, value.day)
+    if not isinstance(value, str):
+        return None
+    text, _ = _strip_tail(_clean(value), {})
+    match = _ACTUAL_DATE.fullmatch(text) or _ISO_DATE.fullmatch(text)
+    if not match:
+        return None
+    return _date_parts(match["year"], int(match["month"]), match["day"])
+
+
+def deadline_met(deadline: Deadline, actual: Deadline, year: int | None) -> bool:
+    """An actual date or month not later than the deadline (scoring.md §2).
+
+    The deadline's year is the target's, else the evaluation year; an actual
+    without a year takes the deadline's. When either side has no day, months
+    are compared (`11月` meets `11月30日前`).
+    """
+    deadline_year = deadline.year or year or actual.year
+    actual_year = actual.year or deadline_year
+    if deadline_year is None:
+        deadline_year = actual_year = 0
+    if (actual_year, actual.month) != (deadline_year, deadline.month) or deadline.day is None or actual.day is None:
+        return (actual_year, actual.month) <= (deadline_year, deadline.month)
+    return actual.day <= deadline.day
+
+
+# --- not applicable ------------------------------------------------------
+
+_NOT_APPLICABLE = frozenset({"无", "不适用", "n/a", "N/A", "NA"})
+
+
+def is_not_applicable(value: object) -> bool:
+    """A not-applicable mark: `/`, `—`, `-` (repeated or not), 无, 不适用."""
+    if not isinstance(value, str):
+        return False
+    text = _clean(value)
+    return text in _NOT_APPLICABLE or (bool(text) and set(text) <= {"/", "-"})
 
 
 def _other(kind: str, written: str) -> Target:
@@ -330,6 +457,10 @@ def _without_number(written: str, core: str) -> Target:
 def _single(written, core, number, suffix_ops, column_unit, nature, level2) -> Target:
     label, head_ops, negative = _split_head(core[: number.start()], _PREFIX_OPS)
     tail = core[number.end():]
+    if label.endswith(_TOLERANCE) and not head_ops and not negative:
+        return _tolerance(written, label[:-1], number, suffix_ops, tail, column_unit)
+    if label and _is_sign(label[-1]) and _plain_unit(tail):
+        return Target(UNREADABLE, None, None, None, None, "", written, sign=label[-1], sign_in="target")
     if _BETWEEN in suffix_ops or not (_plain_label(label) and _plain_unit(tail)):
         return _other(UNREADABLE, written)
     try:
@@ -341,6 +472,16 @@ def _single(written, core, number, suffix_ops, column_unit, nature, level2) -> T
     if abs(value) >= MAX_MAGNITUDE:
         return _other(UNREADABLE, written)
     return Target(kind, op, value, None, None, canonical_unit(tail) or column_unit, written)
+
+
+def _tolerance(written, label, number, suffix_ops, tail, column_unit) -> Target:
+    """`±10%` (成本控制率 ±10%) is the range [−10, 10] (scoring.md §2)."""
+    if any(op != "≤" for op in suffix_ops) or not (_plain_label(label) and _plain_unit(tail)):
+        return _other(UNREADABLE, written)
+    value = _signed(number, False)
+    if value >= MAX_MAGNITUDE:
+        return _other(UNREADABLE, written)
+    return Target(RANGE, None, None, -value if value else value, value, canonical_unit(tail) or column_unit, written)
 
 
 def _direction(op: str | None, nature: object, level2: object) -> tuple[str, str | None]:
@@ -417,10 +558,16 @@ def parse_actual(value: object, target: Target, *, percent_format: bool = False)
 
     `percent_format` says the cell is a number shown as a percentage (0.98
     shown as 98%): the person saw 98 %, so that is what counts. It applies to
-    numeric cells only; text (`98%`, `0.98`) is read as written.
+    numeric cells only; text (`98%`, `0.98`) is read as written. Against a
+    deadline the actual is read as a date or a month (`date`), or not at all
+    (words are the caller's, as qualitative levels).
     """
+    if isinstance(value, (dt.datetime, dt.date)) and target.kind == DEADLINE:
+        return Actual(None, "", False, None, date=_actual_date(value))
     if _is_nan(value) or value is None or _clean(value) == "":
         return Actual(None, "", False, MISSING)
+    if target.kind == DEADLINE:
+        return Actual(None, "", False, None, date=_actual_date(value))
     if target.kind not in (POSITIVE, REVERSE, RANGE):
         return Actual(None, "", False, None)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -429,8 +576,29 @@ def parse_actual(value: object, target: Target, *, percent_format: bool = False)
             return Actual(None, "", False, NOT_NUMBER)
         if percent_format:
             return _in_target_unit(_tidy(number * 100), "%", False, target)
-        return _in_target_unit(number, "", False, target)
-    return _actual_text(_clean(value), target)
+        return _as_fraction(_in_target_unit(number, "", False, target), target)
+    actual = _actual_text(_clean(value), target)
+    return _as_fraction(actual, target) if actual.unit == target.unit and _bare(value) else actual
+
+
+# A plain number this small against a percent target this large is likely a
+# fraction typed into a General cell: 0.98 for 98 % (scoring.md §2).
+FRACTION_AT_MOST = Decimal("1.5")
+PERCENT_AT_LEAST = Decimal(50)
+
+
+def _bare(value: object) -> bool:
+    return parse_number(value) is not None
+
+
+def _as_fraction(actual: Actual, target: Target) -> Actual:
+    level = target.high if target.kind == RANGE else target.value
+    if (
+        actual.error is None and actual.value is not None and target.unit == "%"
+        and level is not None and level >= PERCENT_AT_LEAST and 0 < actual.value <= FRACTION_AT_MOST
+    ):
+        return Actual(actual.value, actual.unit, actual.operator_copied, PERCENT_AS_FRACTION)
+    return actual
 
 
 def _actual_text(written: str, target: Target) -> Actual:
