@@ -84,7 +84,13 @@ class BudgetTable:
 
 @dataclass(frozen=True)
 class IndicatorRow:
-    """One row of sheet 绩效指标, as written (only text normalised)."""
+    """One row of sheet 绩效指标, as written.
+
+    Text is kept exactly as the department typed it (full-width punctuation
+    and inner spaces included; only the ends are trimmed): every output shows
+    it so. Normalising (text.normalise) is for matching and parsing, which
+    work on a normalised copy.
+    """
 
     row: int
     level1: str
@@ -138,12 +144,24 @@ class Intake:
 
 
 def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, str]]:
-    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank."""
+    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank.
+
+    A single blank cell of a filled total row takes the sources' sum for that
+    column (scoring.md §8; `filled_total_stages` names them).
+    """
     total = budget.lines.get(TOTAL)
     anchor = total or budget.lines.get(APPROPRIATION)
     cells = dict(anchor.cells) if anchor else {}
+    sums = source_sums(budget)
     if total is not None and not total.is_blank():
-        return {stage: total.amount(stage) for stage in total.amounts}, cells
+        filled = filled_total_stages(budget)
+        amounts = {stage: total.amount(stage) for stage in total.amounts}
+        return {**amounts, **{stage: sums[stage] for stage in filled}}, cells
+    return sums, cells
+
+
+def source_sums(budget: BudgetTable) -> dict[str, Decimal]:
+    """当年财政拨款 + 上年结转资金 + 其他资金, by stage."""
     sums: dict[str, Decimal] = {}
     for key in SOURCE_ROWS:
         line = budget.lines.get(key)
@@ -151,7 +169,25 @@ def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, 
             continue
         for stage in line.amounts:
             sums[stage] = sums.get(stage, ZERO) + line.amount(stage)
-    return sums, cells
+    return sums
+
+
+def sources_filled(budget: BudgetTable, stage: str) -> bool:
+    """Whether any source row holds a figure in this column."""
+    return any(
+        budget.lines[key].amounts.get(stage) is not None for key in SOURCE_ROWS if key in budget.lines
+    )
+
+
+def filled_total_stages(budget: BudgetTable) -> tuple[str, ...]:
+    """Columns where a filled total row is blank while its source rows hold figures."""
+    total = budget.lines.get(TOTAL)
+    if total is None or total.is_blank():
+        return ()
+    return tuple(
+        stage for stage in total.amounts
+        if total.amounts.get(stage) is None and sources_filled(budget, stage) and source_sums(budget).get(stage)
+    )
 
 
 # --- a target and an actual, as read (targets.py) ------------------------------
@@ -271,6 +307,11 @@ class IndicatorScore:
     arithmetic: str
 
 
+def total_weight(budget: BudgetScore, scores: tuple[IndicatorScore, ...] | list[IndicatorScore]) -> Decimal:
+    """Budget weight plus the indicators' weights as scored: the one place they are added up."""
+    return budget.weight + sum((item.weight for item in scores), ZERO)
+
+
 # --- one project's result (evaluate.py) ------------------------------------------
 
 
@@ -307,6 +348,16 @@ class Result:
     def flagged_cells(self, sheet: str) -> set[str]:
         """The cells of `sheet` with an error or a warning: the ones an Annex marks."""
         return {p.cell for p in self.problems if p.sheet == sheet and p.cell and p.severity != INFO}
+
+    @property
+    def indicator_weights(self) -> Decimal:
+        """The indicators' weights as scored (an invalid weight counts 0, a not-applicable row not at all)."""
+        return sum((item.weight for item in self.indicators), ZERO)
+
+    @property
+    def total_weight(self) -> Decimal:
+        """Budget weight plus every indicator weight: what §5 holds to 100."""
+        return total_weight(self.budget, self.indicators) if self.budget else self.indicator_weights
 
     @property
     def unverified_points(self) -> Decimal:

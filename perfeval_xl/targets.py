@@ -29,7 +29,8 @@ from .model import (
     DEADLINE, MISSING, NOT_NUMBER, PERCENT_AS_FRACTION, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH,
     UNREADABLE, Actual, Deadline, Target,
 )
-from .text import level_name, normalise
+from .levels import is_cost
+from .text import normalise
 
 # --- numbers -------------------------------------------------------------
 
@@ -308,9 +309,9 @@ def _signed(match: re.Match, negative: bool) -> Decimal:
 
 
 def parse_target(
-    text: object, *, nature: object = "", unit: object = "", level2: object = ""
+    text: object, *, nature: object = "", unit: object = "", level2: object = "", level1: object = ""
 ) -> Target:
-    """Read a 年度指标值 with its 指标性质, 计量单位 and 二级指标 cells."""
+    """Read a 年度指标值 with its 指标性质, 计量单位 and 一级/二级指标 cells."""
     written = _clean(text)
     column_unit = canonical_unit(_clean(unit))
     written_nature = _clean(nature)
@@ -329,7 +330,7 @@ def parse_target(
         return _range(written, core, numbers, suffix_ops, column_unit)
     if len(numbers) > 2:
         return _other(UNREADABLE, written)
-    return _single(written, core, numbers[0], suffix_ops, column_unit, nature, level2)
+    return _single(written, core, numbers[0], suffix_ops, column_unit, nature, is_cost(level1, level2))
 
 
 # --- signs nobody listed -------------------------------------------------
@@ -454,7 +455,7 @@ def _without_number(written: str, core: str) -> Target:
     return _other(QUALITATIVE, written)
 
 
-def _single(written, core, number, suffix_ops, column_unit, nature, level2) -> Target:
+def _single(written, core, number, suffix_ops, column_unit, nature, cost) -> Target:
     label, head_ops, negative = _split_head(core[: number.start()], _PREFIX_OPS)
     tail = core[number.end():]
     if label.endswith(_TOLERANCE) and not head_ops and not negative:
@@ -467,7 +468,7 @@ def _single(written, core, number, suffix_ops, column_unit, nature, level2) -> T
         op = _resolve(head_ops + suffix_ops)
     except ValueError:
         return _other(UNREADABLE, written)
-    kind, op = _direction(op, nature, level2)
+    kind, op = _direction(op, nature, cost)
     value = _signed(number, negative)
     if abs(value) >= MAX_MAGNITUDE:
         return _other(UNREADABLE, written)
@@ -484,7 +485,7 @@ def _tolerance(written, label, number, suffix_ops, tail, column_unit) -> Target:
     return Target(RANGE, None, None, -value if value else value, value, canonical_unit(tail) or column_unit, written)
 
 
-def _direction(op: str | None, nature: object, level2: object) -> tuple[str, str | None]:
+def _direction(op: str | None, nature: object, cost: bool) -> tuple[str, str | None]:
     """Kind and operator of a single-number target (scoring.md §2).
 
     正向/反向 in 指标性质 decide whatever the sign; an operator that stands
@@ -501,7 +502,7 @@ def _direction(op: str | None, nature: object, level2: object) -> tuple[str, str
             op = _MIRROR[op]
         return forced, op
     if op is None:
-        return (REVERSE if _is_cost(level2) else POSITIVE), None
+        return (REVERSE if cost else POSITIVE), None
     return (REVERSE if _DIRECTION[op] < 0 else POSITIVE), op
 
 
@@ -513,11 +514,6 @@ def _nature_op(written_nature: str) -> str | None:
         return _resolve(ops)
     except ValueError:
         return None
-
-
-def _is_cost(level2: object) -> bool:
-    # `成本指标`, `成本`, `成本指标(10分)` all name the cost level.
-    return level_name(_clean(level2)).removesuffix("指标") == "成本"
 
 
 def _range(written, core, numbers, suffix_ops, column_unit) -> Target:

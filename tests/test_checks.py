@@ -222,7 +222,9 @@ CASES = [
          ("score-over-weight", E, P, "H3"), also=(("self-score-high", W, P, "H3"),), score=(3, "15", True)),
     Case("score-over-weight-budget-row", row(2, 自评得分=11),
          ("score-over-weight", E, P, "H2"), also=(("self-score-high", W, P, "H2"),)),
-    Case("total-mismatch-score", total_row(自评得分=100), ("total-mismatch", W, P, "H10")),
+    # 100 is neither the computed total nor the sum of the form's own scores (99.5)
+    Case("total-mismatch-score", total_row(自评得分=100), ("total-mismatch", W, P, "H10"),
+         also=(("self-total-inconsistent", W, P, "H10"),)),
     Case("total-mismatch-weight", total_row(分值=90), ("total-mismatch", W, P, "H10")),
     # §1 and §8 the budget table -------------------------------------------------
     Case("budget-zero", budget(**{label: [v[0], 0, v[2], v[3]] for label, v in clean_data()["budget"].items()}),

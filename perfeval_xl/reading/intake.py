@@ -154,8 +154,25 @@ def intake_from_sheets(
     if budget is None or indicator_part is None:
         return None, found
     indicators, budget_row, totals, has_reason, has_achievement = indicator_part
+    if _is_empty(project, indicators):
+        # Not a project (a blank template sent by mistake): no Annex, no summary row.
+        kept = [p for p in found if p.code != "required-missing"]
+        return None, [*kept, problem("intake-empty", ERROR)]
     intake = Intake(project, budget, indicators, budget_row, totals, has_reason, has_achievement)
     return intake, found
+
+
+# The template's own example rows carry this tag; they never count as filled.
+EXAMPLE_TAG = "【示例】"
+
+
+def _is_empty(project: ProjectInfo, indicators: tuple[IndicatorRow, ...]) -> bool:
+    """No project field and no indicator row filled (the template as shipped)."""
+    fields = (project.name, project.code, project.department, project.unit, project.leader, project.phone,
+              project.goal, project.achieved)
+    if project.year is not None or any(fields):
+        return False
+    return all(row.name.startswith(EXAMPLE_TAG) for row in indicators)
 
 
 def _cut_long_text(sheet: Sheet, limit: int, found: list[Problem]) -> None:
@@ -368,10 +385,11 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
                 name=texts.get("name", ""),
                 weight=weight if weight_ok else None,
                 weight_text=texts.get("weight", ""),
-                target=normalise(target_text),
+                target=target_text,
                 nature=texts.get("nature", ""),
                 unit=texts.get("unit", ""),
-                actual=normalise(actual) if isinstance(actual, str) else actual,
+                # As written: the parser and the level matcher normalise a copy.
+                actual=(actual.strip() if normalise(actual) else "") if isinstance(actual, str) else actual,
                 actual_is_percent=percent and isinstance(actual, (int, float)) and not isinstance(actual, bool),
                 achievement=texts.get("achievement", ""),
                 self_score=self_score,

@@ -143,8 +143,8 @@ class _Sheet:
             return _Formula(f"={self.budget_score_expression()}", float(budget.score))
         if name == "分值合计":
             weight = self.at("预算分值") or fmt(budget.weight)
-            weights = sum((item.weight for item in result.indicators), Decimal(0))
-            return _Formula(self.total_formula(weight, "分值", weights), float(budget.weight + weights))
+            weights = result.indicator_weights
+            return _Formula(self.total_formula(weight, "分值", weights), float(result.total_weight))
         if name == "总分":
             score = self.at("执行率得分") or self.budget_score_expression()
             scores = sum((item.score for item in result.indicators), Decimal(0))
@@ -400,7 +400,7 @@ def _decimal_text(name: str, result: Result) -> str:
     values = {
         "预算分值": budget.weight,
         "执行率得分": budget.score,
-        "分值合计": budget.weight + sum((item.weight for item in result.indicators), Decimal(0)),
+        "分值合计": result.total_weight,
         "总分": result.total_score,
         "未核实分值": result.unverified_points,
         "自评总分": result.self_total,
