@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .display import plain
+from .display import as_percent, plain
 from .levels import dimension_of
 from .problems import ERROR, INFO, Problem
 from .profiles import Profile
@@ -117,7 +117,7 @@ class IndicatorRow:
     def actual_text(self) -> str:
         """The actual as the person saw it: 0.98 in a percent-formatted cell is `98%`."""
         if self.actual_is_percent and isinstance(self.actual, (int, float)) and not isinstance(self.actual, bool):
-            return text_of(Decimal(repr(self.actual)) * 100) + "%"
+            return text_of(as_percent(Decimal(repr(self.actual)))) + "%"
         return text_of(self.actual)
 
 
@@ -218,10 +218,14 @@ class Deadline:
     month: int
     day: int | None = None
 
-    def describe(self) -> str:
+    def date_text(self) -> str:
+        """The date alone: `2021年11月`, `11月28日`."""
         year = f"{self.year}年" if self.year else ""
-        day = f"{self.day}日" if self.day else "底"
-        return f"{year}{self.month}月{day}前"
+        return f"{year}{self.month}月" + (f"{self.day}日" if self.day else "")
+
+    def describe(self) -> str:
+        """As a deadline: `11月底前`, `2024年11月30日前`."""
+        return self.date_text() + ("前" if self.day else "底前")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from .model import (
     DEADLINE, MISSING, NOT_NUMBER, PERCENT_AS_FRACTION, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH,
     UNREADABLE, Actual, Deadline, Target,
 )
+from .display import as_percent
 from .levels import is_cost
 from .text import normalise
 
@@ -571,7 +572,7 @@ def parse_actual(value: object, target: Target, *, percent_format: bool = False)
         if number is None:
             return Actual(None, "", False, NOT_NUMBER)
         if percent_format:
-            return _in_target_unit(_tidy(number * 100), "%", False, target)
+            return _in_target_unit(_tidy(as_percent(number)), "%", False, target)
         return _as_fraction(_in_target_unit(number, "", False, target), target)
     actual = _actual_text(_clean(value), target)
     return _as_fraction(actual, target) if actual.unit == target.unit and _bare(value) else actual

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import levels
 from ..cells import a1
+from ..display import as_percent
 from .base import Sheet
 from .grid import load_sheets
 from .preflight import DEFAULT_LIMITS, Limits
@@ -375,7 +376,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
         target_text = texts.get("target", "")
         if (r, columns["target"]) in sheet.percent and isinstance(raw.get("target"), (int, float)) and not isinstance(raw.get("target"), bool):
             # A target cell 0.95 shown as 95% means 95 %, as the person saw it.
-            target_text = text_of(Decimal(repr(raw["target"])) * 100) + "%"
+            target_text = text_of(as_percent(Decimal(repr(raw["target"])))) + "%"
         actual = raw.get("actual")
         indicators.append(
             IndicatorRow(

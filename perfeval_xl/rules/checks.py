@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from .. import levels
-from ..display import fmt
+from ..display import WHOLE, fmt, percent_text
 from ..model import (
     ANNUAL,
     APPROPRIATION,
@@ -128,7 +128,7 @@ def check_reasons(scores: Iterable[IndicatorScore], profile: Profile) -> Iterato
         elif item.kind == POSITIVE and item.completion is not None and item.completion >= profile.overshoot:
             yield problem(
                 "overshoot-unexplained", WARNING, INDICATOR_SHEET, cell,
-                name=row.name, completion=f"{item.completion:.0%}", threshold=f"{profile.overshoot:.0%}",
+                name=row.name, completion=percent_text(item.completion, WHOLE), threshold=percent_text(profile.overshoot, WHOLE),
             )
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from .. import targets
-from ..display import fmt
+from ..display import as_percent, fmt, percent_text
 from ..display import half_up as money
 from ..model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED
 
@@ -59,7 +59,7 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
             found.append(
                 problem(
                     "execution-over-budget", ERROR, BUDGET_SHEET, cells.get(EXECUTED),
-                    executed=executed, annual=annual, rate=f"{rate:.2%}",
+                    executed=executed, annual=annual, rate=percent_text(rate),
                 )
             )
     received = amounts.get(RECEIVED) if budget.received_reported else None
@@ -143,7 +143,7 @@ def _score_row(row: IndicatorRow, weight: Decimal, target: Target, profile: Prof
         score, fallback = _unverified(row, weight)
         if actual.error == PERCENT_AS_FRACTION:
             found = [problem(PERCENT_AS_FRACTION, WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text,
-                             percent=fmt(actual.value * 100), target=row.target, **fallback)]
+                             percent=fmt(as_percent(actual.value)), target=row.target, **fallback)]
         else:
             found = [problem(actual.error, ERROR, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, target=row.target, **fallback)]
         return _result(row, weight, target.kind, target, actual, None, None, score, False, "无法核算（未核实）", fallback["fallback"]), found
@@ -264,7 +264,7 @@ def _score_deadline(row: IndicatorRow, weight: Decimal, target: Target, profile:
     if actual.date is not None:
         met = targets.deadline_met(target.deadline, actual.date, year)
         level = ACHIEVED if met else FAILED
-        reading = f"实际 {actual.date.describe().removesuffix('前')}{'不晚于' if met else '晚于'}时限 {target.deadline.describe()}，"
+        reading = f"实际 {actual.date.date_text()}{'不晚于' if met else '晚于'}时限 {target.deadline.describe()}，"
         return _banded(row, weight, DEADLINE, target, actual, level, profile, "时限指标", reading)
     level = qualitative_level(row, target)
     if level is not None:

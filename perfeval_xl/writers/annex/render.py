@@ -12,8 +12,8 @@ import math
 from decimal import Decimal
 
 from ...cells import a1
-from ...display import cell_text, fmt
-from ...model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
+from ...display import cell_text, fmt, percent_text
+from ...model import ANNUAL, BUDGET_SHEET, DEADLINE, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
 from ...model import IndicatorScore, Result, effective_total
 from ...text import text_of
 from .layout import (
@@ -199,7 +199,7 @@ class _Sheet:
         elif name == "评价年度":
             shown = "" if project.year is None else str(project.year)
         elif name == "执行率":
-            shown = "" if result.budget.rate is None else f"{result.budget.rate:.2%}"
+            shown = "" if result.budget.rate is None else percent_text(result.budget.rate)
         elif name == "执行率算式":
             shown = result.budget.arithmetic
         elif name == "等级":
@@ -303,9 +303,9 @@ class _Sheet:
         if name == "完成率":
             if not item.verified:
                 return "未核实"
-            if item.kind == QUALITATIVE:
+            if item.kind in (QUALITATIVE, DEADLINE):
                 return _SHORT_LEVEL.get(item.level or "", "—")
-            return "—" if item.completion is None else f"{item.completion:.2%}"
+            return percent_text(item.completion)
         if name == "评分规则":
             return item.rule
         return item.arithmetic    # 计算过程
