@@ -188,6 +188,9 @@ def _cut_long_text(sheet: Sheet, limit: int, found: list[Problem]) -> None:
 # --- values ----------------------------------------------------------------
 
 
+_BLANK_MARKS = frozenset("/-")
+
+
 def number_of(value: object, strip_unit: str = "") -> tuple[Decimal | None, bool]:
     """(number, ok). Blank -> (None, True); text that is no number -> (None, False).
 
@@ -200,7 +203,8 @@ def number_of(value: object, strip_unit: str = "") -> tuple[Decimal | None, bool
         number = parse_number(value)
         return number, number is not None
     text = normalise(value)
-    if not text:
+    if not text or set(text) <= _BLANK_MARKS:
+        # A dash or slash (`—`, `-`, `/`) is a blank (intake.md).
         return None, True
     if strip_unit and text.endswith(strip_unit):
         text = text[: -len(strip_unit)]
