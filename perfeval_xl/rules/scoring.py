@@ -264,7 +264,8 @@ def _score_deadline(row: IndicatorRow, weight: Decimal, target: Target, profile:
     if actual.date is not None:
         met = targets.deadline_met(target.deadline, actual.date, year)
         level = ACHIEVED if met else FAILED
-        reading = f"实际 {actual.date.date_text()}{'不晚于' if met else '晚于'}时限 {target.deadline.describe()}，"
+        deadline = replace(target.deadline, year=target.deadline.year or year)
+        reading = f"实际 {actual.date.date_text()}{'不晚于' if met else '晚于'}时限 {deadline.describe()}，"
         return _banded(row, weight, DEADLINE, target, actual, level, profile, "时限指标", reading)
     level = qualitative_level(row, target)
     if level is not None:
