@@ -14,6 +14,11 @@ Two principles shape the parser:
   carry operator words but no number: they are QUALITATIVE.
 
 Pure: no I/O, stdlib only. Every number is a Decimal.
+
+Longer than our usual 400 lines on purpose: the word tables, units and the
+reading of targets and actuals share one set of helpers (_clean, _strip_tail,
+_plain_unit) and are read together when a rule changes; deadline dates live
+apart in deadlines.py.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .model import (
     DEADLINE, MISSING, NOT_NUMBER, PERCENT_AS_FRACTION, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH,
     UNREADABLE, Actual, Deadline, Target,
 )
+from . import deadlines
 from .display import as_percent
 from .levels import is_cost
 from .text import normalise
@@ -355,79 +361,22 @@ def _unknown_nature(written_nature: str) -> bool:
     return len(written_nature) <= 3 and all(_is_sign(char) for char in written_nature)
 
 
-# --- deadlines (时效指标) ------------------------------------------------
-
-# `11月底前`, `12月底之前完成`, `2021年12月完成`, `2024年11月30日前`, `年底前`:
-# a date, then 前 or 完成 (scoring.md §2, deadline targets).
-_DEADLINE = re.compile(
-    r"(?:于|在)?(?:(?P<year>\d{4})年|(?P<thisyear>年度|本年|当年|年))?"
-    r"(?:(?P<month>\d{1,2})月(?:份)?(?:(?P<day>\d{1,2})[日号])?)?"
-    r"(?P<end>底|末)?(?P<before>之前|以前|前)?"
-    r"(?P<done>(?:全部|按期|按时)?完成(?:验收|建设|任务)?)?"
-)
-# An actual date or month: `10月`, `2021年11月`, `11月28日完成`, `2021-11-28`.
-_ACTUAL_DATE = re.compile(
-    r"(?:已于|于|在|已在|已)?(?:(?P<year>\d{4})年)?(?P<month>\d{1,2})月(?:份)?(?:(?P<day>\d{1,2})[日号])?"
-    r"(?:底|末|初|上旬|中旬|下旬)?(?:之前|以前|前)?(?:已?(?:全部|按期|按时)?完成(?:验收|建设|任务)?)?"
-)
-_ISO_DATE = re.compile(
-    r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?(?:T[0-9:.]+)?(?:已?完成)?"
-)
+# --- deadlines (时效指标, deadlines.py) ------------------------------------
 
 
 def parse_deadline(written: str) -> Deadline | None:
     """The deadline a normalised target sets, or None when it is not one."""
     text, _ = _strip_tail(written, {})
-    match = _DEADLINE.fullmatch(text)
-    if not match or not (match["before"] or match["done"]):
-        return None
-    if match["month"] is None and not (match["end"] and (match["year"] or match["thisyear"])):
-        return None
-    if match["thisyear"] and match["month"]:
-        return None
-    month = int(match["month"] or 12)
-    return _date_parts(match["year"], month, match["day"])
-
-
-def _date_parts(year: str | int | None, month: int, day: str | int | None) -> Deadline | None:
-    year = int(year) if year else None
-    day = int(day) if day else None
-    if not 1 <= month <= 12:
-        return None
-    if day is not None:
-        try:
-            dt.date(year or 2000, month, day)   # 2000: a leap year, so 2月29日 stands
-        except ValueError:
-            return None
-    return Deadline(year, month, day)
+    return deadlines.parse_deadline(text)
 
 
 def _actual_date(value: object) -> Deadline | None:
-    if isinstance(value, (dt.datetime, dt.date)):
-        return Deadline(value.year, value.month, value.day)
-    if not isinstance(value, str):
-        return None
-    text, _ = _strip_tail(_clean(value), {})
-    match = _ACTUAL_DATE.fullmatch(text) or _ISO_DATE.fullmatch(text)
-    if not match:
-        return None
-    return _date_parts(match["year"], int(match["month"]), match["day"])
+    if isinstance(value, str):
+        value, _ = _strip_tail(_clean(value), {})
+    return deadlines.parse_date(value)
 
 
-def deadline_met(deadline: Deadline, actual: Deadline, year: int | None) -> bool:
-    """An actual date or month not later than the deadline (scoring.md §2).
-
-    The deadline's year is the target's, else the evaluation year; an actual
-    without a year takes the deadline's. When either side has no day, months
-    are compared (`11月` meets `11月30日前`).
-    """
-    deadline_year = deadline.year or year or actual.year
-    actual_year = actual.year or deadline_year
-    if deadline_year is None:
-        deadline_year = actual_year = 0
-    if (actual_year, actual.month) != (deadline_year, deadline.month) or deadline.day is None or actual.day is None:
-        return (actual_year, actual.month) <= (deadline_year, deadline.month)
-    return actual.day <= deadline.day
+deadline_met = deadlines.deadline_met
 
 
 # --- not applicable ------------------------------------------------------

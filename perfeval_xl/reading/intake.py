@@ -4,6 +4,8 @@ Forgiving about layout, strict about meaning (intake.md): sheets by name,
 header rows anywhere in the first 10 rows, columns by label in any order,
 level cells carried down, numbers written as text read as numbers, and every
 value that cannot be read reported with its sheet and cell, never guessed.
+A little over 400 lines: the three sheets' readers share the label tables
+and the value helpers above them.
 """
 
 from __future__ import annotations
