@@ -246,3 +246,32 @@ def test_rate_shown_the_same_in_the_annex_and_the_console(evaluate, tmp_path):
     assert [c.number_format for c in shown] == ["0.00%"]
     # ... and no text anywhere quotes it rounded the other way
     assert not any("98.76%" in c.value for c in cells if isinstance(c.value, str))
+
+
+# --- intake-empty ------------------------------------------------------------------
+
+
+def test_blank_template_is_not_a_project(tmp_path, national):
+    """The template as shipped: one file-level error in the record's `error` object, and no Annex."""
+    from perfeval_xl.evaluate import evaluate_file
+    from perfeval_xl.writers.intake_form import write_intake
+
+    result = evaluate_file(write_intake(tmp_path / "blank.xlsx"), national)
+    record = to_record(result)
+    assert record["error"] == {"code": "intake-empty", "message": "表格未填写：项目信息和绩效指标均为空"}
+    assert "indicators" not in record and result.total_score is None
+    with pytest.raises(ValueError):
+        write_annex(result, tmp_path)
+
+
+def test_only_example_rows_copied_is_still_empty(build, tmp_path, national):
+    from perfeval_xl.evaluate import evaluate_file
+
+    data = clean_data()
+    data["project"] = {}
+    data["indicators"] = [
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "【示例】开展安全培训场次", "分值": 20,
+         "年度指标值": "≥12次", "实际完成值": "14次", "自评得分": 20},
+    ]
+    result = evaluate_file(build(data), national)
+    assert (result.failure.code, result.failure.cell) == ("intake-empty", None)
