@@ -275,3 +275,18 @@ def test_only_example_rows_copied_is_still_empty(build, tmp_path, national):
     ]
     result = evaluate_file(build(data), national)
     assert (result.failure.code, result.failure.cell) == ("intake-empty", None)
+
+
+def test_a_sample_keeps_its_prose_in_the_annex_and_the_json(tmp_path, national):
+    """The seed and a sample, as shipped: full-width signs and punctuation survive into both outputs."""
+    from helpers import SAMPLES, SEED
+    from perfeval_xl.evaluate import evaluate_file
+
+    seed = evaluate_file(SEED, national)
+    by_row = {i["row"]: i for i in json.loads(to_json(seed))["indicators"]}
+    assert (by_row[3]["name"], by_row[3]["target"], by_row[6]["target"]) == ("监督检查次数（次）", "＜＝730次", "＜＝130万元")
+    water = evaluate_file(SAMPLES / "某县水利局" / "2023_农村饮水安全巩固提升工程.xlsx", national)
+    book = openpyxl.load_workbook(write_annex(water, tmp_path))
+    texts = {c.value for line in book[ANNEX_SHEET].iter_rows() for c in line if isinstance(c.value, str)}
+    assert "部分水源地周边仍有散养畜禽，已联合乡镇开展专项整治，计划2024年6月底前完成。" in texts
+    assert water.intake.project.goal in texts
