@@ -22,7 +22,6 @@ from ..model import (
     INITIAL,
     PROJECT_SHEET,
     RECEIVED,
-    SOURCE_ROWS,
     SPLIT_ROWS,
     STAGES,
     TOTAL,
