@@ -4,6 +4,8 @@ Each entry carries the message templates (Chinese for people, English for logs; 
 finding's params), the severity it is raised with, the cell it names, what it means, why it matters
 and how to fix it. docs/checks.md is generated from it (scripts/make_checks_doc.py), and the check
 table, the Annex's 校验问题 sheet and `perfeval explain` show the fix from here.
+
+Past 400 lines because it is one table, one entry per code, not logic.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ CATALOGUE: dict[str, Entry] = {
         cell='该工作表（无单元格）',
         meaning='工作表前10行中找不到包含全部必填列的表头行，例如绩效指标表缺“实际完成值”列、预算执行表缺“全年执行数”列。该文件不评分。',
         why='填报规范：表头须在前10行内，必填列按表头文字（或其同义词）识别。',
-        fix='补上缺少的列，表头文字使用模板中的名称（或填报规范列出的同义词，见 docs/intake.md）。',
+        fix='补上缺少的列，表头文字使用模板中的名称（或填报规范列出的同义词，见 docs/填报规范）。',
     ),
     'required-missing': Entry(
         message='必填项“{field}”未填写',
@@ -154,7 +156,7 @@ CATALOGUE: dict[str, Entry] = {
         message_en='target {target!r} cannot be read; {fallback_en}',
         severity='错误 error',
         cell='年度指标值（E）',
-        meaning='年度指标值含有数字，但无法确定按什么标准核算，如“较上年提高5%”“3次5人”“12月底前”。该指标无法核算，按自评得分（不超过分值）计入并标为“未核实”，无自评得分的计0分。',
+        meaning='年度指标值含有数字，但无法确定按什么标准核算，如“较上年提高5%”“3次5人”“2023年完成验收”。该指标无法核算，按自评得分（不超过分值）计入并标为“未核实”，无自评得分的计0分。',
         why='评分规则 §2 指标值的写法；规则是“从不猜测”，有歧义的指标值不按臆测的数字评分。',
         fix='改写为可衡量的写法：≥95%、≤130万元、=12次、90%-100%；确属定性指标的，在指标性质中选“定性”。',
     ),
@@ -382,5 +384,78 @@ CATALOGUE: dict[str, Entry] = {
         meaning='实际完成情况与预期目标完全相同（多为照抄）。',
         why='评分规则 §8。',
         fix='如实填写全年实际完成情况，写明实际数据。',
+    ),
+    # --- issue 12 ---
+    'operator-unknown': Entry(
+        message='年度指标值“{target}”中的符号“{sign}”不是可识别的运算符号，无法核算；{fallback}',
+        message_en='the sign {sign!r} of target {target!r} is no known operator; {fallback_en}',
+        severity='警告 warning',
+        cell='写有该符号的单元格（指标性质；没有指标性质时为年度指标值）',
+        meaning='数字前面（或指标性质中）的符号不是 ≥ ≤ > < = 及其常见写法（═ ﹦ ＝ ≧ ≦ ‹= ›= 等），如“≈95%”“≌100”。符号从不被悄悄忽略：该指标按自评得分（不超过分值）计入并标为“未核实”，无自评得分的计0分。',
+        why='忽略符号会改变评分方向：例如成本指标下“═100%”若丢掉等号会变成反向指标，得分和提示都会出错。',
+        fix='改用标准符号 ≥ ≤ > < =，或在指标性质中选择正向/反向/定性。',
+    ),
+    'percent-as-fraction': Entry(
+        message='实际完成值 {actual} 像是 {percent}%（单元格不是百分比格式），对照年度指标值“{target}”无法确定；{fallback}',
+        message_en='actual {actual} looks like {percent}% typed as a fraction against {target!r}; {fallback_en}',
+        severity='警告 warning',
+        cell='实际完成值（F）',
+        meaning='年度指标值是 50% 以上的百分比，实际完成值却是不超过 1.5 的普通数字（单元格不是百分比格式），如 0.98 对“≥95%”：很可能是 98%，但也可能真的是 0.98%。两种读法都不猜，该指标按自评得分（不超过分值）计入并标为“未核实”。',
+        why='按 0.98% 评分会让几乎完成的指标只得零点几分；按 98% 评分是替填报单位猜测。只有填报单位能说清楚。',
+        fix='写成“98%”，或把单元格设为百分比格式。',
+    ),
+    'not-applicable': Entry(
+        message='指标“{name}”的年度指标值和实际完成值均为不适用标记，不参与评分',
+        message_en='indicator {name!r} is marked not applicable: not scored',
+        severity='提示 info',
+        cell='三级指标（C）',
+        meaning='年度指标值和实际完成值都是“/”“—”“-”“无”或“不适用”：该行不参与评分，分值不计入合计（分值合计可能因此不等于100，另有提示），也不再给出其他提示。两个“/”不会因为相同而被当作“达成”。',
+        why='表格里的斜杠、横线表示“本项目不适用”，不是一项已达成的定性指标。',
+        fix='确实不适用的可保留；否则填写年度指标值和实际完成值，或删除该行并调整分值。',
+    ),
+    'target-implausible': Entry(
+        message='指标“{name}”的年度指标值“{target}”超过100%，对比率或满意度不合常理，请核实',
+        message_en='target {target!r} of {name!r} is over 100 % for a rate or satisfaction',
+        severity='警告 warning',
+        cell='年度指标值（E）',
+        meaning='比率（三级指标以“率”结尾）或满意度的年度指标值超过100%，如“满意度≥290%”，多为笔误。仍按所写的值评分。',
+        why='满意度、合格率等不可能超过100%，这样的目标值无法完成，评分结果没有意义。',
+        fix='改正年度指标值（如“≥90%”）。',
+    ),
+    'self-total-inconsistent': Entry(
+        message='合计行的自评总分 {written} 不等于本表各项自评得分之和 {own}',
+        message_en="the total row's self score {written} is not the sum of the form's own scores {own}",
+        severity='警告 warning',
+        cell='合计行的自评得分（H）',
+        meaning='合计行填写的自评总分与表中各项自评得分（含预算执行率自评得分；未填写时用核算的预算执行得分）之和相差超过0.1：表格按自己的数字就对不上。',
+        why='自评表是单位签字的文件，总分与分项不一致说明有抄写或计算错误。',
+        fix='重新加总各项自评得分，修正合计行或有误的分项。',
+    ),
+    'budget-total-filled': Entry(
+        message='年度资金总额的{stage}未填写，已按各来源之和 {parts} 计',
+        message_en="the total's {stage} is blank: the sources' sum {parts} is used",
+        severity='提示 info',
+        cell='年度资金总额行中空白的那一栏',
+        meaning='年度资金总额行填了其他栏，这一栏却空着，而来源行（当年财政拨款、上年结转资金、其他资金）在这一栏有数：按来源之和计算，不按0计算。',
+        why='漏填一个合计单元格不应使预算执行率变成0。',
+        fix='补填年度资金总额行的这一栏。',
+    ),
+    'goal-not-descriptive': Entry(
+        message='{field}“{text}”只是一个数字或金额，或过短，未说明目标或完成情况',
+        message_en='{field} {text!r} is only a number or too short to describe anything',
+        severity='警告 warning',
+        cell='项目信息表“预期目标”或“实际完成情况”的填写单元格',
+        meaning='预期目标或实际完成情况只写了一个数字或金额（如“43.2”“37.24万元”），或少于6个字。',
+        why='总体目标和完成情况要说明做了什么、达到什么效果，只写金额无法评价。',
+        fix='用文字写明年度总体目标及其完成情况，列出主要数据。',
+    ),
+    'intake-empty': Entry(
+        message='表格未填写：项目信息和绩效指标均为空',
+        message_en='the form is empty: no project field and no indicator filled',
+        severity='错误 error',
+        cell='无（整个文件）',
+        meaning='项目信息表没有填写任何项目内容，绩效指标表也没有任何指标行（模板自带的示例行和校验公式不算填写）。这不是一个项目：不生成附件1，不进入汇总表。',
+        why='空白模板若被评分，会以0分项目出现在汇总表中，误导审核。',
+        fix='填写模板后再提交；误交的空白文件可直接删除。',
     ),
 }

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
+WHOLE = Decimal(1)
 # Wide enough that quantizing any number a cell can hold never overflows.
 WIDE = Context(prec=40000)
 # Excel's limit on the characters of one cell.
@@ -21,6 +22,25 @@ EXCEL_TEXT_LIMIT = 32767
 def half_up(value: Decimal, places: Decimal = CENT) -> Decimal:
     """`value` rounded half-up to `places` (0.985 -> 0.99), the one rounding rule."""
     return value.quantize(places, rounding=ROUND_HALF_UP, context=WIDE)
+
+
+HUNDRED = Decimal(100)
+
+
+def as_percent(fraction: Decimal) -> Decimal:
+    """A fraction in percent (0.98 -> 98.00): the one place a rate is multiplied by 100."""
+    return fraction * HUNDRED
+
+
+def percent_text(fraction: Decimal | None, places: Decimal = CENT) -> str:
+    """A rate or completion as percent text, rounded half-up: 0.98765 -> `98.77%`, None -> `—`.
+
+    Every rate and completion shown as text goes through here, so a cell and
+    the text that quotes it never disagree (Python's `:.2%` rounds half-even).
+    """
+    if fraction is None:
+        return "—"
+    return f"{format(half_up(as_percent(Decimal(fraction)), places), 'f')}%"
 
 
 def plain(value: Decimal) -> str:

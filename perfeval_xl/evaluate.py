@@ -18,18 +18,22 @@ from .profiles import Profile
 from .reading.intake import read_intake
 from .reading.preflight import DEFAULT_LIMITS
 from .rules.checks import run_checks
-from .rules.scoring import score_budget, score_indicator
+from .rules.scoring import not_applicable, not_applicable_note, score_budget, score_indicator
 
 
 # Findings that mean the file itself could not or must not be read.
-FILE_LEVEL_CODES = ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb", "xml-entities")
+FILE_LEVEL_CODES = ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb", "xml-entities", "intake-empty")
 
 
 def score_project(intake: Intake, profile: Profile, reader_problems: tuple[Problem, ...] = (), *, source_path: str = "", source_sha256: str = "") -> Result:
     budget, found = score_budget(intake.budget, intake.budget_row, profile)
     scores = []
     for row in intake.indicators:
-        scored, row_found = score_indicator(row, profile)
+        if not_applicable(row):
+            # Not scored, not listed, its weight not counted, no other finding (§2).
+            found.append(not_applicable_note(row))
+            continue
+        scored, row_found = score_indicator(row, profile, intake.project.year)
         scores.append(scored)
         found += row_found
     scores = tuple(scores)

@@ -55,5 +55,10 @@ def parent_of(level2: str) -> str | None:
     return _LEVEL2_PARENT.get(level2)
 
 
-def is_cost(level1: str, level2: str) -> bool:
-    return level2 == COST_LEVEL2 or level1 == COST_LEVEL2 or level2.endswith("成本指标")
+def is_cost(level1: object, level2: object) -> bool:
+    """Whether a row stands under 成本指标 (a bare number there is reverse): the one test of it.
+
+    `成本指标`, `成本`, `成本指标(10分)`, `经济成本指标`, or 成本指标 as a 一级 of its own.
+    """
+    name1, name2 = canonical_level1(level1), canonical_level2(level2)
+    return COST_LEVEL2 in (name1, name2) or name2.endswith("成本指标")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .display import plain
+from .display import as_percent, plain
 from .levels import dimension_of
 from .problems import ERROR, INFO, Problem
 from .profiles import Profile
@@ -84,7 +84,13 @@ class BudgetTable:
 
 @dataclass(frozen=True)
 class IndicatorRow:
-    """One row of sheet 绩效指标, as written (only text normalised)."""
+    """One row of sheet 绩效指标, as written.
+
+    Text is kept exactly as the department typed it (full-width punctuation
+    and inner spaces included; only the ends are trimmed): every output shows
+    it so. Normalising (text.normalise) is for matching and parsing, which
+    work on a normalised copy.
+    """
 
     row: int
     level1: str
@@ -111,7 +117,7 @@ class IndicatorRow:
     def actual_text(self) -> str:
         """The actual as the person saw it: 0.98 in a percent-formatted cell is `98%`."""
         if self.actual_is_percent and isinstance(self.actual, (int, float)) and not isinstance(self.actual, bool):
-            return text_of(Decimal(repr(self.actual)) * 100) + "%"
+            return text_of(as_percent(Decimal(repr(self.actual)))) + "%"
         return text_of(self.actual)
 
 
@@ -138,12 +144,24 @@ class Intake:
 
 
 def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, str]]:
-    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank."""
+    """Amounts by stage of the 年度资金总额 row, or of its sources when it is blank.
+
+    A single blank cell of a filled total row takes the sources' sum for that
+    column (scoring.md §8; `filled_total_stages` names them).
+    """
     total = budget.lines.get(TOTAL)
     anchor = total or budget.lines.get(APPROPRIATION)
     cells = dict(anchor.cells) if anchor else {}
+    sums = source_sums(budget)
     if total is not None and not total.is_blank():
-        return {stage: total.amount(stage) for stage in total.amounts}, cells
+        filled = filled_total_stages(budget)
+        amounts = {stage: total.amount(stage) for stage in total.amounts}
+        return {**amounts, **{stage: sums[stage] for stage in filled}}, cells
+    return sums, cells
+
+
+def source_sums(budget: BudgetTable) -> dict[str, Decimal]:
+    """当年财政拨款 + 上年结转资金 + 其他资金, by stage."""
     sums: dict[str, Decimal] = {}
     for key in SOURCE_ROWS:
         line = budget.lines.get(key)
@@ -151,20 +169,63 @@ def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, 
             continue
         for stage in line.amounts:
             sums[stage] = sums.get(stage, ZERO) + line.amount(stage)
-    return sums, cells
+    return sums
+
+
+def sources_filled(budget: BudgetTable, stage: str) -> bool:
+    """Whether any source row holds a figure in this column."""
+    return any(
+        budget.lines[key].amounts.get(stage) is not None for key in SOURCE_ROWS if key in budget.lines
+    )
+
+
+def filled_total_stages(budget: BudgetTable) -> tuple[str, ...]:
+    """Columns where a filled total row is blank while its source rows hold figures."""
+    total = budget.lines.get(TOTAL)
+    if total is None or total.is_blank():
+        return ()
+    return tuple(
+        stage for stage in total.amounts
+        if total.amounts.get(stage) is None and sources_filled(budget, stage) and source_sums(budget).get(stage)
+    )
 
 
 # --- a target and an actual, as read (targets.py) ------------------------------
 
-POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE = (
+POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE, DEADLINE = (
     "positive",
     "reverse",
     "range",
     "qualitative",
     "unreadable",
+    "deadline",
 )
 
 MISSING, UNIT_MISMATCH, NOT_NUMBER = "actual-missing", "unit-mismatch", "actual-not-number"
+PERCENT_AS_FRACTION = "percent-as-fraction"
+
+
+def weight_valid(weight: Decimal | None) -> bool:
+    """A weight counts when it is a number above 0 (scoring.md §5): the one test of it."""
+    return weight is not None and weight > 0
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A date a target sets (`11月底前` is month 11, no day, no year)."""
+
+    year: int | None
+    month: int
+    day: int | None = None
+
+    def date_text(self) -> str:
+        """The date alone: `2021年11月`, `11月28日`."""
+        year = f"{self.year}年" if self.year else ""
+        return f"{year}{self.month}月" + (f"{self.day}日" if self.day else "")
+
+    def describe(self) -> str:
+        """As a deadline: `11月底前`, `2024年11月30日前`."""
+        return self.date_text() + ("前" if self.day else "底前")
 
 
 @dataclass(frozen=True)
@@ -175,25 +236,32 @@ class Target:
     low: Decimal | None
     high: Decimal | None
     unit: str
-    text: str
+    text: str                       # normalised, as parsed (the row keeps the raw text)
+    deadline: Deadline | None = None
+    sign: str = ""                  # an unknown sign in front of the number (operator-unknown)
+    sign_in: str = ""               # where it stood: "nature" or "target"
 
     def describe(self) -> str:
-        """How the target is scored, for audit sheets: `≥ 95 %`, `90–100 %`.
+        """How the target is read, for audit sheets: `≥ 95 %`, `= 12 次`, `90–100 %`.
 
-        A bare or `=` number is shown with the sign it is scored by (`=12次`
-        is `≥ 12 次`; a bare number under 成本指标 is `≤ …`), so a reader
-        sees the reading, not just the writing.
+        The sign shown is the one written (`=12次` is `= 12 次`, scored like
+        ≥); a bare number shows the sign it is scored by (`12次` is `≥ 12 次`,
+        a bare number under 成本指标 `≤ …`), so a reader sees the reading.
         """
         if self.kind == QUALITATIVE:
             return "定性"
+        if self.kind == DEADLINE and self.deadline is not None:
+            return f"时限：{self.deadline.describe()}"
         if self.kind == UNREADABLE:
-            return "无法识别"
+            return f"无法识别的符号“{self.sign}”" if self.sign else "无法识别"
         if self.kind == RANGE:
             body = f"{_shown(self.low)}–{_shown(self.high)}"
+        elif self.op in ("=", ">", "<", "≥", "≤"):
+            body = f"{self.op} {_shown(self.value)}"
         elif self.kind == POSITIVE:
-            body = f"{'>' if self.op == '>' else '≥'} {_shown(self.value)}"
+            body = f"≥ {_shown(self.value)}"
         else:
-            body = f"{'<' if self.op == '<' else '≤'} {_shown(self.value)}"
+            body = f"≤ {_shown(self.value)}"
         return f"{body} {self.unit}".rstrip()
 
 
@@ -203,6 +271,7 @@ class Actual:
     unit: str
     operator_copied: bool
     error: str | None
+    date: Deadline | None = None    # an actual date or month, against a deadline target
 
 
 
@@ -242,6 +311,11 @@ class IndicatorScore:
     arithmetic: str
 
 
+def total_weight(budget: BudgetScore, scores: tuple[IndicatorScore, ...] | list[IndicatorScore]) -> Decimal:
+    """Budget weight plus the indicators' weights as scored: the one place they are added up."""
+    return budget.weight + sum((item.weight for item in scores), ZERO)
+
+
 # --- one project's result (evaluate.py) ------------------------------------------
 
 
@@ -278,6 +352,16 @@ class Result:
     def flagged_cells(self, sheet: str) -> set[str]:
         """The cells of `sheet` with an error or a warning: the ones an Annex marks."""
         return {p.cell for p in self.problems if p.sheet == sheet and p.cell and p.severity != INFO}
+
+    @property
+    def indicator_weights(self) -> Decimal:
+        """The indicators' weights as scored (an invalid weight counts 0, a not-applicable row not at all)."""
+        return sum((item.weight for item in self.indicators), ZERO)
+
+    @property
+    def total_weight(self) -> Decimal:
+        """Budget weight plus every indicator weight: what §5 holds to 100."""
+        return total_weight(self.budget, self.indicators) if self.budget else self.indicator_weights
 
     @property
     def unverified_points(self) -> Decimal:

@@ -8,12 +8,17 @@ through `text.normalise` first.
 Two principles shape the parser:
 
 - Never guess. A string that can be read two ways (`3次5人`, `≥95%或100%`,
-  `较上年提高5%`, `12月底前`) is UNREADABLE, so the caller can say so,
+  `较上年提高5%`) is UNREADABLE, so the caller can say so,
   rather than being scored against a number we made up.
 - Only a number makes a target quantitative. `达到预期` and `控制在预算以内`
   carry operator words but no number: they are QUALITATIVE.
 
 Pure: no I/O, stdlib only. Every number is a Decimal.
+
+Longer than our usual 400 lines on purpose: the word tables, units and the
+reading of targets and actuals share one set of helpers (_clean, _strip_tail,
+_plain_unit) and are read together when a rule changes; deadline dates live
+apart in deadlines.py.
 """
 
 from __future__ import annotations
@@ -22,10 +27,17 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+import datetime as dt
+import unicodedata
+
 from .model import (
-    MISSING, NOT_NUMBER, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH, UNREADABLE, Actual, Target,
+    DEADLINE, MISSING, NOT_NUMBER, PERCENT_AS_FRACTION, POSITIVE, QUALITATIVE, RANGE, REVERSE, UNIT_MISMATCH,
+    UNREADABLE, Actual, Deadline, Target,
 )
-from .text import level_name, normalise
+from . import deadlines
+from .display import as_percent
+from .levels import is_cost
+from .text import normalise
 
 # --- numbers -------------------------------------------------------------
 
@@ -106,8 +118,8 @@ _PREFIXES = (
 
 
 def canonical_unit(unit: str) -> str:
-    """One spelling per unit: `％` and 百分比 -> `%`, 日 -> 天, 千米 -> 公里."""
-    parts = normalise(unit).split("/")
+    """One spelling per unit: `％` and 百分比 -> `%`, 日 -> 天, 千米 -> 公里, `人*月` -> `人·月`."""
+    parts = _UNIT_TIMES.sub("·", normalise(unit)).split("/")
     return "/".join(_UNIT_SPELLINGS.get(part, part) for part in parts)
 
 
@@ -175,8 +187,16 @@ _FILLERS = ("全部完成", "已完成", "已达成", "已达标", "已实现", 
 # The word tables as tuples, in their order, for _ending.
 _ORDERED = {id(table): tuple(table) for table in (_PREFIX_OPS, _ACTUAL_PREFIX_OPS, _SUFFIX_OPS, _FILLERS)}
 
-# Sign spellings that text.normalise leaves as two characters.
-_SIGN_FIXES = (("=>", "≥"), ("=<", "≤"), ("≥=", "≥"), ("≤=", "≤"), ("==", "="))
+# Sign spellings that text.normalise leaves alone or as two characters, and
+# operator glyphs seen on real forms (scoring.md §2): `═` (U+2550, a
+# box-drawing line some systems print for `=`) and the angle quotes `‹= ›=`.
+_SIGN_FIXES = (
+    ("‹=", "≤"), ("›=", "≥"), ("‹", "<"), ("›", ">"), ("═", "="),
+    ("=>", "≥"), ("=<", "≤"), ("≥=", "≥"), ("≤=", "≤"), ("==", "="),
+)
+# `*`, `×`, `·` (and the katakana dot) between two letters of a unit are one
+# sign: `元/人*月` = `元/人·月` = `元/人×月` (scoring.md §2).
+_UNIT_TIMES = re.compile(r"(?<=[^\d\s.,])[*×・•](?=[^\d\s.,])")
 _SIGNS = "≥>≤<="
 _DIRECTION = {"≥": 1, ">": 1, "≤": -1, "<": -1, "=": 0, _CONTROL: 0}
 _MIRROR = {"≥": "≤", ">": "<", "≤": "≥", "<": ">"}
@@ -204,7 +224,7 @@ def _clean(value: object) -> str:
     text = "" if _is_nan(value) else normalise(value)
     for old, new in _SIGN_FIXES:
         text = text.replace(old, new)
-    return text
+    return _UNIT_TIMES.sub("·", text)
 
 
 def _strip_tail(
@@ -296,13 +316,19 @@ def _signed(match: re.Match, negative: bool) -> Decimal:
 
 
 def parse_target(
-    text: object, *, nature: object = "", unit: object = "", level2: object = ""
+    text: object, *, nature: object = "", unit: object = "", level2: object = "", level1: object = ""
 ) -> Target:
-    """Read a 年度指标值 with its 指标性质, 计量单位 and 二级指标 cells."""
+    """Read a 年度指标值 with its 指标性质, 计量单位 and 一级/二级指标 cells."""
     written = _clean(text)
     column_unit = canonical_unit(_clean(unit))
-    if "定性" in _clean(nature):
+    written_nature = _clean(nature)
+    if "定性" in written_nature:
         return _other(QUALITATIVE, written)
+    deadline = parse_deadline(written)
+    if deadline is not None:
+        return Target(DEADLINE, None, None, None, None, "", written, deadline=deadline)
+    if _unknown_nature(written_nature):
+        return Target(UNREADABLE, None, None, None, None, "", written, sign=written_nature, sign_in="nature")
     core, suffix_ops = _strip_tail(written, _SUFFIX_OPS)
     numbers = list(_NUMBER.finditer(core))
     if not numbers:
@@ -311,7 +337,59 @@ def parse_target(
         return _range(written, core, numbers, suffix_ops, column_unit)
     if len(numbers) > 2:
         return _other(UNREADABLE, written)
-    return _single(written, core, numbers[0], suffix_ops, column_unit, nature, level2)
+    return _single(written, core, numbers[0], suffix_ops, column_unit, nature, is_cost(level1, level2))
+
+
+# --- signs nobody listed -------------------------------------------------
+
+# A sign in front of the number that is none of the known operators (`≈95%`,
+# `≌100`, `※95%`) is never dropped silently (scoring.md §2): the target is
+# unreadable with the sign named, and the caller warns `operator-unknown`.
+_UNKNOWN_SIGN_CATEGORIES = ("Sm", "So", "Sk")
+_UNKNOWN_SIGN_CHARS = "*※#@&^|\\"
+_TOLERANCE = "±"
+
+
+def _is_sign(char: str) -> bool:
+    return char != "%" and (unicodedata.category(char) in _UNKNOWN_SIGN_CATEGORIES or char in _UNKNOWN_SIGN_CHARS)
+
+
+def _unknown_nature(written_nature: str) -> bool:
+    """指标性质 holding only signs, none of them an operator we know."""
+    if not written_nature or _nature_op(written_nature) is not None:
+        return False
+    return len(written_nature) <= 3 and all(_is_sign(char) for char in written_nature)
+
+
+# --- deadlines (时效指标, deadlines.py) ------------------------------------
+
+
+def parse_deadline(written: str) -> Deadline | None:
+    """The deadline a normalised target sets, or None when it is not one."""
+    text, _ = _strip_tail(written, {})
+    return deadlines.parse_deadline(text)
+
+
+def _actual_date(value: object) -> Deadline | None:
+    if isinstance(value, str):
+        value, _ = _strip_tail(_clean(value), {})
+    return deadlines.parse_date(value)
+
+
+deadline_met = deadlines.deadline_met
+
+
+# --- not applicable ------------------------------------------------------
+
+_NOT_APPLICABLE = frozenset({"无", "不适用", "n/a", "N/A", "NA"})
+
+
+def is_not_applicable(value: object) -> bool:
+    """A not-applicable mark: `/`, `—`, `-` (repeated or not), 无, 不适用."""
+    if not isinstance(value, str):
+        return False
+    text = _clean(value)
+    return text in _NOT_APPLICABLE or (bool(text) and set(text) <= {"/", "-"})
 
 
 def _other(kind: str, written: str) -> Target:
@@ -327,23 +405,37 @@ def _without_number(written: str, core: str) -> Target:
     return _other(QUALITATIVE, written)
 
 
-def _single(written, core, number, suffix_ops, column_unit, nature, level2) -> Target:
+def _single(written, core, number, suffix_ops, column_unit, nature, cost) -> Target:
     label, head_ops, negative = _split_head(core[: number.start()], _PREFIX_OPS)
     tail = core[number.end():]
+    if label.endswith(_TOLERANCE) and not head_ops and not negative:
+        return _tolerance(written, label[:-1], number, suffix_ops, tail, column_unit)
+    if label and _is_sign(label[-1]) and _plain_unit(tail):
+        return Target(UNREADABLE, None, None, None, None, "", written, sign=label[-1], sign_in="target")
     if _BETWEEN in suffix_ops or not (_plain_label(label) and _plain_unit(tail)):
         return _other(UNREADABLE, written)
     try:
         op = _resolve(head_ops + suffix_ops)
     except ValueError:
         return _other(UNREADABLE, written)
-    kind, op = _direction(op, nature, level2)
+    kind, op = _direction(op, nature, cost)
     value = _signed(number, negative)
     if abs(value) >= MAX_MAGNITUDE:
         return _other(UNREADABLE, written)
     return Target(kind, op, value, None, None, canonical_unit(tail) or column_unit, written)
 
 
-def _direction(op: str | None, nature: object, level2: object) -> tuple[str, str | None]:
+def _tolerance(written, label, number, suffix_ops, tail, column_unit) -> Target:
+    """`±10%` (成本控制率 ±10%) is the range [−10, 10] (scoring.md §2)."""
+    if any(op != "≤" for op in suffix_ops) or not (_plain_label(label) and _plain_unit(tail)):
+        return _other(UNREADABLE, written)
+    value = _signed(number, False)
+    if value >= MAX_MAGNITUDE:
+        return _other(UNREADABLE, written)
+    return Target(RANGE, None, None, -value if value else value, value, canonical_unit(tail) or column_unit, written)
+
+
+def _direction(op: str | None, nature: object, cost: bool) -> tuple[str, str | None]:
     """Kind and operator of a single-number target (scoring.md §2).
 
     正向/反向 in 指标性质 decide whatever the sign; an operator that stands
@@ -360,7 +452,7 @@ def _direction(op: str | None, nature: object, level2: object) -> tuple[str, str
             op = _MIRROR[op]
         return forced, op
     if op is None:
-        return (REVERSE if _is_cost(level2) else POSITIVE), None
+        return (REVERSE if cost else POSITIVE), None
     return (REVERSE if _DIRECTION[op] < 0 else POSITIVE), op
 
 
@@ -372,11 +464,6 @@ def _nature_op(written_nature: str) -> str | None:
         return _resolve(ops)
     except ValueError:
         return None
-
-
-def _is_cost(level2: object) -> bool:
-    # `成本指标`, `成本`, `成本指标(10分)` all name the cost level.
-    return level_name(_clean(level2)).removesuffix("指标") == "成本"
 
 
 def _range(written, core, numbers, suffix_ops, column_unit) -> Target:
@@ -417,10 +504,16 @@ def parse_actual(value: object, target: Target, *, percent_format: bool = False)
 
     `percent_format` says the cell is a number shown as a percentage (0.98
     shown as 98%): the person saw 98 %, so that is what counts. It applies to
-    numeric cells only; text (`98%`, `0.98`) is read as written.
+    numeric cells only; text (`98%`, `0.98`) is read as written. Against a
+    deadline the actual is read as a date or a month (`date`), or not at all
+    (words are the caller's, as qualitative levels).
     """
+    if isinstance(value, (dt.datetime, dt.date)) and target.kind == DEADLINE:
+        return Actual(None, "", False, None, date=_actual_date(value))
     if _is_nan(value) or value is None or _clean(value) == "":
         return Actual(None, "", False, MISSING)
+    if target.kind == DEADLINE:
+        return Actual(None, "", False, None, date=_actual_date(value))
     if target.kind not in (POSITIVE, REVERSE, RANGE):
         return Actual(None, "", False, None)
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -428,9 +521,30 @@ def parse_actual(value: object, target: Target, *, percent_format: bool = False)
         if number is None:
             return Actual(None, "", False, NOT_NUMBER)
         if percent_format:
-            return _in_target_unit(_tidy(number * 100), "%", False, target)
-        return _in_target_unit(number, "", False, target)
-    return _actual_text(_clean(value), target)
+            return _in_target_unit(_tidy(as_percent(number)), "%", False, target)
+        return _as_fraction(_in_target_unit(number, "", False, target), target)
+    actual = _actual_text(_clean(value), target)
+    return _as_fraction(actual, target) if actual.unit == target.unit and _bare(value) else actual
+
+
+# A plain number this small against a percent target this large is likely a
+# fraction typed into a General cell: 0.98 for 98 % (scoring.md §2).
+FRACTION_AT_MOST = Decimal("1.5")
+PERCENT_AT_LEAST = Decimal(50)
+
+
+def _bare(value: object) -> bool:
+    return parse_number(value) is not None
+
+
+def _as_fraction(actual: Actual, target: Target) -> Actual:
+    level = target.high if target.kind == RANGE else target.value
+    if (
+        actual.error is None and actual.value is not None and target.unit == "%"
+        and level is not None and level >= PERCENT_AT_LEAST and 0 < actual.value <= FRACTION_AT_MOST
+    ):
+        return Actual(actual.value, actual.unit, actual.operator_copied, PERCENT_AS_FRACTION)
+    return actual
 
 
 def _actual_text(written: str, target: Target) -> Actual:

@@ -222,7 +222,9 @@ CASES = [
          ("score-over-weight", E, P, "H3"), also=(("self-score-high", W, P, "H3"),), score=(3, "15", True)),
     Case("score-over-weight-budget-row", row(2, 自评得分=11),
          ("score-over-weight", E, P, "H2"), also=(("self-score-high", W, P, "H2"),)),
-    Case("total-mismatch-score", total_row(自评得分=100), ("total-mismatch", W, P, "H10")),
+    # 100 is neither the computed total nor the sum of the form's own scores (99.5)
+    Case("total-mismatch-score", total_row(自评得分=100), ("total-mismatch", W, P, "H10"),
+         also=(("self-total-inconsistent", W, P, "H10"),)),
     Case("total-mismatch-weight", total_row(分值=90), ("total-mismatch", W, P, "H10")),
     # §1 and §8 the budget table -------------------------------------------------
     Case("budget-zero", budget(**{label: [v[0], 0, v[2], v[3]] for label, v in clean_data()["budget"].items()}),
@@ -250,6 +252,43 @@ CASES = [
     Case("not-a-number-amount", budget(其他资金=[None, None, None, "九十八"]), ("not-a-number", E, B, "E9")),
     Case("not-a-number-year", project(评价年度="二〇二三"), ("not-a-number", E, I, "B2")),
     Case("not-a-number-self-score", row(3, 自评得分="十五"), ("not-a-number", E, P, "H3")),
+    # --- issue 12: what real forms write ----------------------------------------
+    # an unknown sign is named, never dropped: unverified, scored at the self score
+    Case("operator-unknown-in-target", row(4, 年度指标值="≈95%"),
+         ("operator-unknown", W, P, "E4"), score=(4, "15", False)),
+    Case("operator-unknown-in-nature", row(4, 年度指标值="95", 指标性质="≈", 计量单位="%"),
+         ("operator-unknown", W, P, "J4"), score=(4, "15", False)),
+    Case("operator-unknown-no-self-score", row(4, 年度指标值="≌95%", 自评得分=None),
+         ("operator-unknown", W, P, "E4"), also=(reason_missing(4),), score=(4, "0", False)),
+    # 0.98 in a General cell against ≥95%: neither 0.98 % (0.15 points) nor a guessed 98 %
+    Case("percent-as-fraction", row(4, 实际完成值=0.98),
+         ("percent-as-fraction", W, P, "F4"), score=(4, "15", False)),
+    Case("percent-as-fraction-text", row(7, 实际完成值="0.962", 自评得分=14),
+         ("percent-as-fraction", W, P, "F7"), also=(reason_missing(7),), score=(7, "14", False)),
+    # a row of `/` (not applicable): excluded, weight not counted, nothing else said of it
+    Case("not-applicable", row(8, 分值="/", 年度指标值="/", 实际完成值="/", 达成情况=None, 自评得分=None),
+         ("not-applicable", N, P, "C8"), also=(("weights-sum", E, P, None), ("level1-weights", W, P, None)),
+         total="84.5"),
+    Case("not-applicable-dashes", row(8, 分值=15, 年度指标值="—", 实际完成值="不适用", 达成情况=None, 自评得分=None),
+         ("not-applicable", N, P, "C8"), also=(("weights-sum", E, P, None), ("level1-weights", W, P, None)),
+         total="84.5"),
+    # 290 % as a satisfaction target: said, and scored as written (10 × 95 / 290)
+    Case("target-implausible", row(9, 年度指标值="≥290%"),
+         ("target-implausible", W, P, "E9"), also=(reason_missing(9), ("self-score-high", W, P, "H9")),
+         score=(9, "3.28", True)),
+    Case("target-implausible-rate", row(4, 年度指标值="≥105%", 实际完成值="98%", 自评得分=14, 偏差原因分析及改进措施=REASON),
+         ("target-implausible", W, P, "E4"), score=(4, "14", True)),
+    # the printed total is the computed one, but not the sum of the form's own scores (98.5)
+    Case("self-total-inconsistent", both(row(3, 自评得分=14), total_row(自评得分=99.5)),
+         ("self-total-inconsistent", W, P, "H10"), also=(("self-score-low", N, P, "H3"),), total="99.5"),
+    # the total row leaves 全年执行数 blank while the sources hold figures: not 0
+    Case("budget-total-filled",
+         budget(年度资金总额=[30, 30, 30, None], 当年财政拨款=[30, 30, 30, 30], 中央级=[None] * 4, 县区级=[None] * 4,
+                上年结转资金=[None] * 4),
+         ("budget-total-filled", N, B, "E2"), also=(("self-score-low", N, P, "H2"),), score=(2, "10", None)),
+    Case("goal-not-descriptive-amount", project(预期目标="43.2"), ("goal-not-descriptive", W, I, "B9")),
+    Case("goal-not-descriptive-money", project(实际完成情况="37.24万元"), ("goal-not-descriptive", W, I, "B10")),
+    Case("goal-not-descriptive-short", project(实际完成情况="已完成"), ("goal-not-descriptive", W, I, "B10")),
 ]
 
 
@@ -363,7 +402,15 @@ class FileCase:
         return self.finding[0]
 
 
+def blank_template(build, tmp_path: Path) -> Path:
+    """The template as shipped: its example rows and check formulas are not a project."""
+    from perfeval_xl.writers.intake_form import write_intake
+
+    return write_intake(tmp_path / "blank.xlsx")
+
+
 FILE_CASES = [
+    FileCase("intake-empty", blank_template, ("intake-empty", E, None, None), fails=True),
     FileCase("file-unreadable-empty", empty_file, ("file-unreadable", E, None, None), fails=True),
     FileCase("file-unreadable-text-renamed", text_file, ("file-unreadable", E, None, None), fails=True),
     FileCase("sheet-missing-indicators", without_sheet(P), ("sheet-missing", E, P, None), fails=True),

@@ -78,9 +78,10 @@ def test_foreign_layout_reads_by_label(tmp_path):
     assert (total.amount(ANNUAL), total.amount(EXECUTED)) == (D(100), D(95))
     assert intake.budget.lines[APPROPRIATION].cells[EXECUTED] == "D5"
     rows = [(i.row, i.level1, i.level2, i.name, i.weight, i.target, i.actual, i.self_score) for i in intake.indicators]
+    # Targets and actuals are kept as written (full-width and all); only parsing normalises.
     assert rows == [
-        (6, "产出指标", "数量指标", "培训人次", D(20), "≥1000人次", "960人次", D("19.2")),
-        (7, "产出指标", "质量指标", "结业率", D(30), "≥90%", "95%", D(30)),
+        (6, "产出指标", "数量指标", "培训人次", D(20), "≥１０００人次", "960人次", D("19.2")),
+        (7, "产出指标", "质量指标", "结业率", D(30), "＞＝９０％", "95%", D(30)),
         (8, "效益指标", "社会效益指标", "就业率", D(30), "不低于60%", "65%", D(30)),
         (10, "满意度指标", "服务对象满意度指标", "学员满意度", D(10), "≥90%", "92%", D(10)),
     ]

@@ -67,7 +67,7 @@ def test_xinzhou_labels_values_and_merges(seed_result, tmp_path):
         "监督检查次数（次）", "完成省市安全生产工作年度考核", "完成督查检查工作及时率", "督查检查工作中产生的费用",
         "为社会和谐稳定发展营造良好的安全环境", "推动安全生产形势持续向好", "行政执法案件小于1起"]
     assert [ws.cell(row, 4).value for row in range(12, 19)] == [12.5, 12.5, 12.5, 12.5, 15, 15, 8]
-    assert [ws.cell(row, 5).value for row in range(12, 19)] == ["≤730次", "100%", "100%", "≤130万元", "100%", "100%", "98%"]
+    assert [ws.cell(row, 5).value for row in range(12, 19)] == ["＜＝730次", "100%", "100%", "＜＝130万元", "100%", "100%", "98%"]
     assert [ws.cell(row, 8).value for row in range(12, 19)] == [12.5, 12.5, 12.5, 12.5, 15, 15, 8]
     assert (ws["G12"].value, ws["G15"].value, ws["G13"].value) == ("未核实", "未核实", 1)
     assert (ws["A19"].value, ws["I19"].value) == ("总分", "自评等级：优")

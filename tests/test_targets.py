@@ -137,7 +137,6 @@ TARGETS = [
     ("100%-90%", "", "", "", U, None, None, None, None, ""),
     ("1,2次", "", "", "", U, None, None, None, None, ""),
     ("较上年提高5%", "", "", "", U, None, None, None, None, ""),
-    ("12月底前", "", "", "", U, None, None, None, None, ""),
     ("2023年完成验收", "", "", "", U, None, None, None, None, ""),
     ("每月1次", "", "", "", U, None, None, None, None, ""),
     ("100人左右", "", "", "", U, None, None, None, None, ""),
@@ -149,6 +148,60 @@ TARGETS = [
     ("2023年12月31日", "", "", "", U, None, None, None, None, ""),
     ("第1名", "", "", "", U, None, None, None, None, ""),
     ("前3名", "", "", "", U, None, None, None, None, ""),
+    # --- issue 12: what real forms write -----------------------------------
+    # operator glyphs: ═ (U+2550) is =, and a written = wins over 成本指标
+    ("═100%", "", "", "", P, "=", "100", None, None, "%"),
+    ("═ 100 %", "", "", "成本指标", P, "=", "100", None, None, "%"),
+    ("100", "═", "%", "成本指标", P, "=", "100", None, None, "%"),
+    ("﹦12次", "", "", "", P, "=", "12", None, None, "次"),
+    ("＝12次", "", "", "", P, "=", "12", None, None, "次"),
+    ("≧95%", "", "", "", P, "≥", "95", None, None, "%"),
+    ("≦130万元", "", "", "", R, "≤", "130", None, None, "万元"),
+    ("‹=5天", "", "", "", R, "≤", "5", None, None, "天"),
+    ("›=90%", "", "", "", P, "≥", "90", None, None, "%"),
+    ("95", "≧", "%", "", P, "≥", "95", None, None, "%"),
+    # word operators
+    ("大于等于90%", "", "", "", P, "≥", "90", None, None, "%"),
+    ("大于90%", "", "", "", P, ">", "90", None, None, "%"),
+    ("高于90%", "", "", "", P, ">", "90", None, None, "%"),
+    ("不小于90%", "", "", "", P, "≥", "90", None, None, "%"),
+    ("小于等于5%", "", "", "", R, "≤", "5", None, None, "%"),
+    ("小于5%", "", "", "", R, "<", "5", None, None, "%"),
+    ("低于5%", "", "", "", R, "<", "5", None, None, "%"),
+    ("不大于5%", "", "", "", R, "≤", "5", None, None, "%"),
+    ("不大于130万元", "", "", "成本指标", R, "≤", "130", None, None, "万元"),
+    # compound units: * × · are one sign; thousands separators
+    ("≥530元/人*月", "", "", "", P, "≥", "530", None, None, "元/人·月"),
+    ("≥530元/人·月", "", "", "", P, "≥", "530", None, None, "元/人·月"),
+    ("≥530元/人×月", "", "", "", P, "≥", "530", None, None, "元/人·月"),
+    ("≥530元/人＊月", "", "", "", P, "≥", "530", None, None, "元/人·月"),
+    ("≥1,200人次/年", "", "", "", P, "≥", "1200", None, None, "人次/年"),
+    ("≤35万元/公里", "", "", "", R, "≤", "35", None, None, "万元/公里"),
+    ("35", "≤", "万元/千米", "", R, "≤", "35", None, None, "万元/公里"),
+    ("≥12,000", "", "元/人*月", "", P, "≥", "12000", None, None, "元/人·月"),
+    # tolerances
+    ("±10%", "", "", "", G, None, None, "-10", "10", "%"),
+    ("成本控制率±10%", "", "", "", G, None, None, "-10", "10", "%"),
+    ("±5%以内", "", "", "", G, None, None, "-5", "5", "%"),
+    ("±10", "", "%", "", G, None, None, "-10", "10", "%"),
+    ("≥±10%", "", "", "", U, None, None, None, None, ""),
+    # deadlines
+    ("11月底前", "", "", "", "deadline", None, None, None, None, ""),
+    ("12月底之前完成", "", "", "", "deadline", None, None, None, None, ""),
+    ("2021年12月完成", "", "", "", "deadline", None, None, None, None, ""),
+    ("2024年11月30日前", "", "", "", "deadline", None, None, None, None, ""),
+    ("年底前", "", "", "", "deadline", None, None, None, None, ""),
+    ("12月底前", "", "", "", "deadline", None, None, None, None, ""),
+    ("１２月底前。", "", "", "", "deadline", None, None, None, None, ""),
+    ("2021年底前完成", "", "", "", "deadline", None, None, None, None, ""),
+    ("6月30日之前", "", "", "", "deadline", None, None, None, None, ""),
+    ("13月底前", "", "", "", U, None, None, None, None, ""),
+    ("2月30日前", "", "", "", U, None, None, None, None, ""),
+    # an unknown sign in front of the number is never dropped
+    ("≈95%", "", "", "", U, None, None, None, None, ""),
+    ("≌100%", "", "", "", U, None, None, None, None, ""),
+    ("※95%", "", "", "", U, None, None, None, None, ""),
+    ("95", "≈", "%", "", U, None, None, None, None, ""),
 ]
 
 
@@ -176,7 +229,13 @@ DESCRIPTIONS = [
     ("≤ 130万元", "", "", "≤ 130 万元"),
     ("<5%", "", "", "< 5 %"),
     (">90%", "", "", "> 90 %"),
-    ("=12次", "", "", "≥ 12 次"),
+    ("=12次", "", "", "= 12 次"),
+    ("12次", "", "", "≥ 12 次"),
+    ("═100%", "", "成本指标", "= 100 %"),
+    ("±10%", "", "", "-10–10 %"),
+    ("11月底前", "", "", "时限：11月底前"),
+    ("2024年11月30日前", "", "", "时限：2024年11月30日前"),
+    ("≈95%", "", "", "无法识别的符号“≈”"),
     ("100万元", "", "成本指标", "≤ 100 万元"),
     ("≥ 1", "", "", "≥ 1"),
     ("≥98.50%", "", "", "≥ 98.5 %"),
@@ -211,7 +270,25 @@ ACTUALS = [
     (1, True, "100%", "100", None, False, "%"),
     (0.9865, True, "＜＝130万元", None, "unit-mismatch", False, "%"),
     (0.98, True, "≥12", "98", None, False, "%"),
-    (0.98, False, "≥95%", "0.98", None, False, "%"),
+    # ...but a plain fraction in a General cell against a percent target is
+    # neither read as 0.98 % nor guessed as 98 %
+    (0.98, False, "≥95%", "0.98", "percent-as-fraction", False, "%"),
+    ("0.98", False, "≥95%", "0.98", "percent-as-fraction", False, "%"),
+    (1.5, False, "≥95%", "1.5", "percent-as-fraction", False, "%"),
+    (1, False, "90%-100%", "1", "percent-as-fraction", False, "%"),
+    (1.6, False, "≥95%", "1.6", None, False, "%"),
+    (0, False, "≥95%", "0", None, False, "%"),
+    (0.98, False, "≥40%", "0.98", None, False, "%"),
+    ("0.98%", False, "≥95%", "0.98", None, False, "%"),
+    (0.98, False, "≥95", "0.98", None, False, ""),
+    # compound units
+    ("758元/人*月", False, "≥530元/人·月", "758", None, False, "元/人·月"),
+    ("758元/人×月", False, "≥530元/人*月", "758", None, False, "元/人·月"),
+    (758, False, "≥530元/人*月", "758", None, False, "元/人·月"),
+    ("1,350人次/年", False, "≥1,200人次/年", "1350", None, False, "人次/年"),
+    ("350元/公里", False, "≤35万元/公里", "0.035", None, False, "元/公里"),
+    # tolerances
+    ("8%", False, "±10%", "8", None, False, "%"),
     # an operator copied from the target
     ("≥95%", False, "≥95%", "95", None, True, "%"),
     ("≥９８％", False, "≥95%", "98", None, True, "%"),
@@ -347,7 +424,7 @@ def test_canonical_unit(unit, expected):
     assert canonical_unit(unit) == expected
 
 
-_TARGETISH = st.text(alphabet="0123456789.,-~%％≥≤<>=＜＝万元亿次天日内以上下至之间控制在不低于（）() ")
+_TARGETISH = st.text(alphabet="0123456789.,-~%％≥≤<>=＜＝万元亿次天日内以上下至之间控制在不低于（）() ±═*×·年月底前完成/")
 
 
 @given(
@@ -359,8 +436,64 @@ _TARGETISH = st.text(alphabet="0123456789.,-~%％≥≤<>=＜＝万元亿次天�
 )
 def test_never_raises(target_text, actual_text, nature, unit, level2):
     target = parse_target(target_text, nature=nature, unit=unit, level2=level2)
-    assert target.kind in (POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE)
+    assert target.kind in (POSITIVE, REVERSE, RANGE, QUALITATIVE, UNREADABLE, "deadline")
     target.describe()
     for percent_format in (False, True):
         actual = parse_actual(actual_text, target, percent_format=percent_format)
-        assert actual.error in (None, "actual-missing", "unit-mismatch", "actual-not-number")
+        assert actual.error in (None, "actual-missing", "unit-mismatch", "actual-not-number", "percent-as-fraction")
+
+
+# --- deadlines (issue 12) ----------------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+from perfeval_xl.model import Deadline  # noqa: E402
+from perfeval_xl.targets import deadline_met, is_not_applicable  # noqa: E402
+
+# target, actual, evaluation year -> the actual as read (year, month, day) or None, met
+DEADLINES = [
+    ("11月底前", "10月", 2021, (None, 10, None), True),
+    ("11月底前", "11月", 2021, (None, 11, None), True),
+    ("11月底前", "12月", 2021, (None, 12, None), False),
+    ("11月底前", "2021年11月", 2021, (2021, 11, None), True),
+    ("11月底前", "2022年1月", 2021, (2022, 1, None), False),
+    ("11月底前", "2021-11-28", 2021, (2021, 11, 28), True),
+    ("11月底前", "2021/12/01", 2021, (2021, 12, 1), False),
+    ("11月底前", dt.datetime(2021, 11, 28), 2021, (2021, 11, 28), True),
+    ("11月底前", dt.date(2021, 12, 2), 2021, (2021, 12, 2), False),
+    ("12月底之前完成", "11月28日完成", 2021, (None, 11, 28), True),
+    ("2021年12月完成", "2021年12月", 2023, (2021, 12, None), True),
+    ("2021年12月完成", "2022年3月", 2021, (2022, 3, None), False),
+    ("2024年11月30日前", "2024年11月30日", 2024, (2024, 11, 30), True),
+    ("2024年11月30日前", "2024年12月1日", 2024, (2024, 12, 1), False),
+    ("2024年11月30日前", "11月", 2024, (None, 11, None), True),
+    ("年底前", "已于10月完成", 2021, (None, 10, None), True),
+    ("年底前", "按期完成", 2021, None, None),
+    ("年底前", "进行中", 2021, None, None),
+]
+
+
+@pytest.mark.parametrize("target_text, actual, year, read, met", DEADLINES)
+def test_deadline_actuals(target_text, actual, year, read, met):
+    target = parse_target(target_text)
+    assert target.kind == "deadline"
+    parsed = parse_actual(actual, target)
+    assert parsed.error is None
+    if read is None:
+        assert parsed.date is None
+        return
+    assert parsed.date == Deadline(*read)
+    assert deadline_met(target.deadline, parsed.date, year) is met
+
+
+def test_deadline_blank_actual_is_missing():
+    assert parse_actual("", parse_target("11月底前")).error == "actual-missing"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("/", True), ("／", True), ("—", True), ("——", True), ("-", True), ("无", True), ("不适用", True),
+     (" / ", True), ("0", False), ("", False), ("无变化", False), (None, False), (0, False)],
+)
+def test_not_applicable_marks(text, expected):
+    assert is_not_applicable(text) is expected

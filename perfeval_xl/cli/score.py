@@ -73,4 +73,6 @@ def score(
 
 
 def _rate(rate) -> str:
-    return "—" if rate is None else f"{rate:.2%}"
+    from ..display import percent_text
+
+    return percent_text(rate)

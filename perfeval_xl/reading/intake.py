@@ -4,6 +4,8 @@ Forgiving about layout, strict about meaning (intake.md): sheets by name,
 header rows anywhere in the first 10 rows, columns by label in any order,
 level cells carried down, numbers written as text read as numbers, and every
 value that cannot be read reported with its sheet and cell, never guessed.
+A little over 400 lines: the three sheets' readers share the label tables
+and the value helpers above them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from .. import levels
 from ..cells import a1
+from ..display import as_percent
 from .base import Sheet
 from .grid import load_sheets
 from .preflight import DEFAULT_LIMITS, Limits
@@ -154,8 +157,25 @@ def intake_from_sheets(
     if budget is None or indicator_part is None:
         return None, found
     indicators, budget_row, totals, has_reason, has_achievement = indicator_part
+    if _is_empty(project, indicators):
+        # Not a project (a blank template sent by mistake): no Annex, no summary row.
+        kept = [p for p in found if p.code != "required-missing"]
+        return None, [*kept, problem("intake-empty", ERROR)]
     intake = Intake(project, budget, indicators, budget_row, totals, has_reason, has_achievement)
     return intake, found
+
+
+# The template's own example rows carry this tag; they never count as filled.
+EXAMPLE_TAG = "【示例】"
+
+
+def _is_empty(project: ProjectInfo, indicators: tuple[IndicatorRow, ...]) -> bool:
+    """No project field and no indicator row filled (the template as shipped)."""
+    fields = (project.name, project.code, project.department, project.unit, project.leader, project.phone,
+              project.goal, project.achieved)
+    if project.year is not None or any(fields):
+        return False
+    return all(row.name.startswith(EXAMPLE_TAG) for row in indicators)
 
 
 def _cut_long_text(sheet: Sheet, limit: int, found: list[Problem]) -> None:
@@ -170,6 +190,9 @@ def _cut_long_text(sheet: Sheet, limit: int, found: list[Problem]) -> None:
 # --- values ----------------------------------------------------------------
 
 
+_BLANK_MARKS = frozenset("/-")
+
+
 def number_of(value: object, strip_unit: str = "") -> tuple[Decimal | None, bool]:
     """(number, ok). Blank -> (None, True); text that is no number -> (None, False).
 
@@ -182,7 +205,8 @@ def number_of(value: object, strip_unit: str = "") -> tuple[Decimal | None, bool
         number = parse_number(value)
         return number, number is not None
     text = normalise(value)
-    if not text:
+    if not text or set(text) <= _BLANK_MARKS:
+        # A dash or slash (`—`, `-`, `/`) is a blank (intake.md).
         return None, True
     if strip_unit and text.endswith(strip_unit):
         text = text[: -len(strip_unit)]
@@ -358,7 +382,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
         target_text = texts.get("target", "")
         if (r, columns["target"]) in sheet.percent and isinstance(raw.get("target"), (int, float)) and not isinstance(raw.get("target"), bool):
             # A target cell 0.95 shown as 95% means 95 %, as the person saw it.
-            target_text = text_of(Decimal(repr(raw["target"])) * 100) + "%"
+            target_text = text_of(as_percent(Decimal(repr(raw["target"])))) + "%"
         actual = raw.get("actual")
         indicators.append(
             IndicatorRow(
@@ -368,10 +392,11 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
                 name=texts.get("name", ""),
                 weight=weight if weight_ok else None,
                 weight_text=texts.get("weight", ""),
-                target=normalise(target_text),
+                target=target_text,
                 nature=texts.get("nature", ""),
                 unit=texts.get("unit", ""),
-                actual=normalise(actual) if isinstance(actual, str) else actual,
+                # As written: the parser and the level matcher normalise a copy.
+                actual=(actual.strip() if normalise(actual) else "") if isinstance(actual, str) else actual,
                 actual_is_percent=percent and isinstance(actual, (int, float)) and not isinstance(actual, bool),
                 achievement=texts.get("achievement", ""),
                 self_score=self_score,

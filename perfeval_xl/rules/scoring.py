@@ -9,21 +9,27 @@ returned beside the score; the cross-cutting checks live in checks.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
-from .. import levels, targets
-from ..display import fmt
+from .. import targets
+from ..display import as_percent, fmt, percent_text
 from ..display import half_up as money
 from ..model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, INITIAL, RECEIVED
-from ..model import ACHIEVED, FAILED, LEVEL_NAMES, PARTIAL, QUALITATIVE, RANGE, REVERSE, UNREADABLE, ZERO, BudgetScore, BudgetTable, IndicatorRow, IndicatorScore, SpecialRow, Target, effective_total
-from ..problems import ERROR, WARNING, Problem, problem
+
+from ..model import (
+    ACHIEVED, DEADLINE, FAILED, LEVEL_NAMES, MISSING, NOT_NUMBER, PARTIAL, PERCENT_AS_FRACTION, QUALITATIVE, RANGE,
+    REVERSE, UNIT_MISMATCH, UNREADABLE, ZERO, BudgetScore, BudgetTable, IndicatorRow, IndicatorScore, SpecialRow,
+    Target, effective_total, weight_valid,
+)
+from ..problems import ERROR, INFO, WARNING, Problem, problem
 from ..profiles import Profile
 from ..text import normalise
 
 ONE = Decimal(1)
 
 _LEVEL_WORDS = {
-    ACHIEVED: ("达成年度指标", "达成", "已达成", "达成预期指标", "完成", "已完成", "达到", "达标", "是"),
+    ACHIEVED: ("达成年度指标", "达成", "已达成", "达成预期指标", "完成", "已完成", "按期完成", "按时完成", "已按期完成", "达到", "达标", "是"),
     PARTIAL: ("部分达成年度指标并具有一定效果", "部分达成", "基本达成", "基本完成"),
     FAILED: ("未达成年度指标且效果较差", "未达成", "未完成", "否"),
 }
@@ -38,7 +44,7 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
     annual = amounts.get(ANNUAL, ZERO)
     executed = amounts.get(EXECUTED, ZERO)
     weight = profile.budget_weight
-    if budget_row is not None and budget_row.weight is not None and budget_row.weight > 0:
+    if budget_row is not None and weight_valid(budget_row.weight):
         weight = budget_row.weight
     found: list[Problem] = []
     if annual <= 0:
@@ -53,7 +59,7 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
             found.append(
                 problem(
                     "execution-over-budget", ERROR, BUDGET_SHEET, cells.get(EXECUTED),
-                    executed=executed, annual=annual, rate=f"{rate:.2%}",
+                    executed=executed, annual=annual, rate=percent_text(rate),
                 )
             )
     received = amounts.get(RECEIVED) if budget.received_reported else None
@@ -78,35 +84,85 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
 
 
 def parse_row_target(row: IndicatorRow) -> Target:
-    level2 = levels.COST_LEVEL2 if levels.is_cost(row.level1, row.level2) else row.level2
-    return targets.parse_target(row.target, nature=row.nature, unit=row.unit, level2=level2)
+    return targets.parse_target(row.target, nature=row.nature, unit=row.unit, level1=row.level1, level2=row.level2)
 
 
-def score_indicator(row: IndicatorRow, profile: Profile) -> tuple[IndicatorScore, list[Problem]]:
-    weight = row.weight if row.weight is not None and row.weight > 0 else ZERO
+# Findings about reading a row, which stand whatever its weight; every other
+# finding of a row with an invalid weight is dropped (§5: no band, self-score
+# or score-over-weight finding follows from a weight of 0).
+READING_CODES = frozenset({
+    "target-unreadable", "operator-unknown", "target-implausible", "actual-missing", UNIT_MISMATCH, NOT_NUMBER,
+    PERCENT_AS_FRACTION, "operator-in-actual", "qualitative-level-missing",
+})
+# Kinds scored in the bands of §4: their self score is held to the band, not compared.
+BANDED = (QUALITATIVE, DEADLINE)
+
+
+def not_applicable(row: IndicatorRow) -> bool:
+    """Target and actual both a not-applicable mark (§2): the row is not scored."""
+    return targets.is_not_applicable(row.target) and targets.is_not_applicable(row.actual)
+
+
+def not_applicable_note(row: IndicatorRow) -> Problem:
+    return problem("not-applicable", INFO, INDICATOR_SHEET, row.cell("name"), name=row.name)
+
+
+def score_indicator(row: IndicatorRow, profile: Profile, year: int | None = None) -> tuple[IndicatorScore, list[Problem]]:
+    valid = weight_valid(row.weight)
+    weight = row.weight if valid else ZERO
     target = parse_row_target(row)
+    scored, found = _score_row(row, weight, target, profile, year)
+    found += _target_notes(row, target)
+    if not valid:
+        found = [p for p in found if p.code in READING_CODES]
+        scored = replace(scored, score=ZERO)
+    return scored, found
+
+
+def _score_row(row: IndicatorRow, weight: Decimal, target: Target, profile: Profile, year: int | None):
     if target.kind == QUALITATIVE:
         return _score_qualitative(row, weight, target, profile)
+    if target.kind == DEADLINE:
+        return _score_deadline(row, weight, target, profile, year)
     if target.kind == UNREADABLE:
         score, fallback = _unverified(row, weight)
-        found = [problem("target-unreadable", ERROR, INDICATOR_SHEET, row.cell("target"), target=row.target, **fallback)]
-        return _result(row, weight, None, target, None, None, None, score, False, "无法识别年度指标值", fallback["fallback"]), found
+        if target.sign:
+            cell = row.cell("nature", "target") if target.sign_in == "nature" else row.cell("target")
+            found = [problem("operator-unknown", WARNING, INDICATOR_SHEET, cell, sign=target.sign, target=row.target, **fallback)]
+            rule = "无法识别的运算符号（未核实）"
+        else:
+            found = [problem("target-unreadable", ERROR, INDICATOR_SHEET, row.cell("target"), target=row.target, **fallback)]
+            rule = "无法识别年度指标值"
+        return _result(row, weight, None, target, None, None, None, score, False, rule, fallback["fallback"]), found
     actual = targets.parse_actual(row.actual, target, percent_format=row.actual_is_percent)
     actual_text = row.actual_text
-    if actual.error == "actual-missing":
+    if actual.error == MISSING:
         found = [problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual"))]
         return _result(row, weight, target.kind, target, actual, None, None, ZERO, True, "实际完成值未填写", "得分 = 0"), found
-    if actual.error in ("unit-mismatch", "actual-not-number"):
+    if actual.error in (UNIT_MISMATCH, NOT_NUMBER, PERCENT_AS_FRACTION):
         score, fallback = _unverified(row, weight)
-        found = [
-            problem(actual.error, ERROR, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, target=row.target, **fallback)
-        ]
+        if actual.error == PERCENT_AS_FRACTION:
+            found = [problem(PERCENT_AS_FRACTION, WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text,
+                             percent=fmt(as_percent(actual.value)), target=row.target, **fallback)]
+        else:
+            found = [problem(actual.error, ERROR, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, target=row.target, **fallback)]
         return _result(row, weight, target.kind, target, actual, None, None, score, False, "无法核算（未核实）", fallback["fallback"]), found
     found = []
     if actual.operator_copied:
         found.append(problem("operator-in-actual", WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, value=actual.value))
     completion, score, rule, arithmetic = quantitative(target, actual.value, weight, profile)
     return _result(row, weight, target.kind, target, actual, None, completion, score, True, rule, arithmetic), found
+
+
+def _target_notes(row: IndicatorRow, target: Target) -> list[Problem]:
+    """§2 implausible targets: a percent over 100 for a rate or a satisfaction."""
+    level = target.high if target.kind == RANGE else target.value
+    if target.unit != "%" or level is None or level <= 100:
+        return []
+    name, level2 = normalise(row.name), normalise(row.level2)
+    if name.endswith("率") or "满意度" in name or "满意度" in level2:
+        return [problem("target-implausible", WARNING, INDICATOR_SHEET, row.cell("target"), target=row.target, name=row.name)]
+    return []
 
 
 def _unverified(row: IndicatorRow, weight: Decimal) -> tuple[Decimal, dict[str, str]]:
@@ -176,7 +232,7 @@ def qualitative_level(row: IndicatorRow, target: Target) -> str | None:
         return None
     if actual in _LEVEL_OF:
         return _LEVEL_OF[actual]
-    if actual == normalise(row.target):
+    if actual == normalise(row.target) and not targets.is_not_applicable(actual):
         return ACHIEVED
     return None
 
@@ -186,7 +242,7 @@ def _score_qualitative(row: IndicatorRow, weight: Decimal, target: Target, profi
     level_cell = row.cell("achievement")
     found: list[Problem] = []
     if level is None:
-        if not normalise(row.achievement) and row.actual in ("", None):
+        if not normalise(row.achievement) and not normalise(row.actual):
             found.append(problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual")))
             return _result(row, weight, QUALITATIVE, target, None, None, None, ZERO, True, "定性（未填写）", "得分 = 0"), found
         shown = f"达成情况“{row.achievement}”" if row.achievement else f"实际完成值“{row.actual_text}”"
@@ -199,6 +255,33 @@ def _score_qualitative(row: IndicatorRow, weight: Decimal, target: Target, profi
                     fallback="无自评得分，计0分", fallback_en="no self score: 0")
         )
         return _result(row, weight, QUALITATIVE, target, None, None, None, ZERO, True, "定性（达成情况不明）", "得分 = 0"), found
+    return _banded(row, weight, QUALITATIVE, target, None, level, profile, "定性指标", "")
+
+
+def _score_deadline(row: IndicatorRow, weight: Decimal, target: Target, profile: Profile, year: int | None):
+    """A deadline (§2): the actual date decides 达成/未达成, words give a level, then §4's bands."""
+    actual = targets.parse_actual(row.actual, target, percent_format=row.actual_is_percent)
+    if actual.date is not None:
+        met = targets.deadline_met(target.deadline, actual.date, year)
+        level = ACHIEVED if met else FAILED
+        deadline = replace(target.deadline, year=target.deadline.year or year)
+        reading = f"实际 {actual.date.date_text()}{'不晚于' if met else '晚于'}时限 {deadline.describe()}，"
+        return _banded(row, weight, DEADLINE, target, actual, level, profile, "时限指标", reading)
+    level = qualitative_level(row, target)
+    if level is not None:
+        return _banded(row, weight, DEADLINE, target, actual, level, profile, "时限指标", "")
+    if actual.error == MISSING:
+        found = [problem("actual-missing", ERROR, INDICATOR_SHEET, row.cell("actual"))]
+        return _result(row, weight, DEADLINE, target, actual, None, None, ZERO, True, "实际完成值未填写", "得分 = 0"), found
+    score, fallback = _unverified(row, weight)
+    found = [problem(NOT_NUMBER, ERROR, INDICATOR_SHEET, row.cell("actual"), actual=row.actual_text, target=row.target, **fallback)]
+    return _result(row, weight, DEADLINE, target, actual, None, None, score, False, "无法核算（未核实）", fallback["fallback"]), found
+
+
+def _banded(row, weight, kind, target, actual, level, profile, rule, reading):
+    """Score a level in its band of the weight (§4)."""
+    level_cell = row.cell("achievement")
+    found: list[Problem] = []
     low_share, high_share = profile.bands[level]
     low, high = money(weight * low_share), money(weight * high_share)
     name = LEVEL_NAMES[level]
@@ -206,15 +289,15 @@ def _score_qualitative(row: IndicatorRow, weight: Decimal, target: Target, profi
     if row.self_score is None:
         score = high if level == ACHIEVED else low
         found.append(problem("qualitative-score-missing", WARNING, INDICATOR_SHEET, level_cell, level=name, score=score))
-        arithmetic = f"{name}，区间 {band}，未填自评得分，取{'上限' if level == ACHIEVED else '下限'} {score}"
+        arithmetic = f"{reading}{name}，区间 {band}，未填自评得分，取{'上限' if level == ACHIEVED else '下限'} {score}"
     elif low <= row.self_score <= high:
         score = money(row.self_score)
-        arithmetic = f"{name}，区间 {band}，自评得分 {fmt(row.self_score)} 在区间内，得分 {score}"
+        arithmetic = f"{reading}{name}，区间 {band}，自评得分 {fmt(row.self_score)} 在区间内，得分 {score}"
     else:
         score = low if row.self_score < low else high
         found.append(
             problem("qualitative-band", ERROR, INDICATOR_SHEET, row.cell("self_score"),
                     level=name, self_score=row.self_score, low=low, high=high, score=score)
         )
-        arithmetic = f"{name}，区间 {band}，自评得分 {fmt(row.self_score)} 超出区间，取 {score}"
-    return _result(row, weight, QUALITATIVE, target, None, level, None, score, True, "定性指标", arithmetic), found
+        arithmetic = f"{reading}{name}，区间 {band}，自评得分 {fmt(row.self_score)} 超出区间，取 {score}"
+    return _result(row, weight, kind, target, actual, level, None, score, True, rule, arithmetic), found

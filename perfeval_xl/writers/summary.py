@@ -23,7 +23,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .. import __version__
-from ..display import cell_text
+from ..display import WHOLE, cell_text, percent_text
 from ..problems import ERROR, WARNING
 from ..profiles import Profile
 from ..model import ZERO, Result
@@ -158,7 +158,7 @@ def watch_reasons(line: ProjectLine, tolerance: Decimal) -> list[str]:
     if line.rate is None:
         reasons.append("无法计算预算执行率")
     elif line.rate < WATCH_RATE:
-        reasons.append(f"预算执行率低于{WATCH_RATE:.0%}")
+        reasons.append(f"预算执行率低于{percent_text(WATCH_RATE, WHOLE)}")
     if line.difference is not None and line.difference > tolerance:
         reasons.append(f"自评总分高于核算总分 {line.difference:.2f} 分")
     if line.unverified > 0:

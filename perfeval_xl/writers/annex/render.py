@@ -12,8 +12,8 @@ import math
 from decimal import Decimal
 
 from ...cells import a1
-from ...display import cell_text, fmt
-from ...model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
+from ...display import cell_text, fmt, percent_text
+from ...model import ANNUAL, BUDGET_SHEET, DEADLINE, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
 from ...model import IndicatorScore, Result, effective_total
 from ...text import text_of
 from .layout import (
@@ -143,8 +143,8 @@ class _Sheet:
             return _Formula(f"={self.budget_score_expression()}", float(budget.score))
         if name == "分值合计":
             weight = self.at("预算分值") or fmt(budget.weight)
-            weights = sum((item.weight for item in result.indicators), Decimal(0))
-            return _Formula(self.total_formula(weight, "分值", weights), float(budget.weight + weights))
+            weights = result.indicator_weights
+            return _Formula(self.total_formula(weight, "分值", weights), float(result.total_weight))
         if name == "总分":
             score = self.at("执行率得分") or self.budget_score_expression()
             scores = sum((item.score for item in result.indicators), Decimal(0))
@@ -199,7 +199,7 @@ class _Sheet:
         elif name == "评价年度":
             shown = "" if project.year is None else str(project.year)
         elif name == "执行率":
-            shown = "" if result.budget.rate is None else f"{result.budget.rate:.2%}"
+            shown = "" if result.budget.rate is None else percent_text(result.budget.rate)
         elif name == "执行率算式":
             shown = result.budget.arithmetic
         elif name == "等级":
@@ -303,9 +303,9 @@ class _Sheet:
         if name == "完成率":
             if not item.verified:
                 return "未核实"
-            if item.kind == QUALITATIVE:
+            if item.kind in (QUALITATIVE, DEADLINE):
                 return _SHORT_LEVEL.get(item.level or "", "—")
-            return "—" if item.completion is None else f"{item.completion:.2%}"
+            return percent_text(item.completion)
         if name == "评分规则":
             return item.rule
         return item.arithmetic    # 计算过程
@@ -400,7 +400,7 @@ def _decimal_text(name: str, result: Result) -> str:
     values = {
         "预算分值": budget.weight,
         "执行率得分": budget.score,
-        "分值合计": budget.weight + sum((item.weight for item in result.indicators), Decimal(0)),
+        "分值合计": result.total_weight,
         "总分": result.total_score,
         "未核实分值": result.unverified_points,
         "自评总分": result.self_total,

@@ -22,7 +22,7 @@ import xlsxwriter
 from ... import __version__
 from ...cells import parse_a1
 from ...display import cell_text, fmt
-from ...model import BUDGET_SHEET, INDICATOR_SHEET, LEVEL_NAMES, QUALITATIVE, UNREADABLE, IndicatorScore, Result
+from ...model import BUDGET_SHEET, DEADLINE, INDICATOR_SHEET, LEVEL_NAMES, QUALITATIVE, UNREADABLE, IndicatorScore, Result
 from ..files import atomic_write, creation_time, safe_name
 from ..styles import Styles
 # LayoutError (a bad template) is what render_annex and write_annex raise besides ValueError.
@@ -138,6 +138,9 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
         ws.write_string(index, 7, cell_text(ind.actual_text + ("（百分比格式）" if ind.actual_is_percent else "")), s.cell)
         if item.actual is not None and item.actual.value is not None:
             ws.write_string(index, 8, f"{fmt(item.actual.value)} {item.target.unit}".strip(), s.cell)
+        elif item.actual is not None and item.actual.date is not None:
+            shown = item.actual.date.date_text()
+            ws.write_string(index, 8, f"{shown}：{LEVEL_NAMES.get(item.level or '', '—')}", s.cell)
         else:
             ws.write_string(index, 8, LEVEL_NAMES.get(item.level or "", "—"), s.cell)
         ws.write_string(index, 9, item.rule, s.cell)
@@ -155,11 +158,10 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
 
 
 def _target_text(item: IndicatorScore) -> str:
+    """The target as read, beside the target as written: `正向：= 12 次`, `时限：11月底前`."""
     target = item.target
-    if target.kind == UNREADABLE:
-        return "无法识别"
-    if target.kind == QUALITATIVE:
-        return "定性"
+    if target.kind in (UNREADABLE, QUALITATIVE, DEADLINE):
+        return target.describe()
     kinds = {"positive": "正向", "reverse": "反向", "range": "区间"}
     return f"{kinds.get(target.kind, target.kind)}：{target.describe()}"
 
