@@ -482,6 +482,8 @@ def _range(written, core, numbers, suffix_ops, column_unit) -> Target:
         or any(op != _CONTROL for op in head_ops)
         or any(op != _BETWEEN for op in suffix_ops)
         or not (_plain_label(label) and _plain_unit(middle["unit"]) and _plain_unit(tail))
+        # `0.-0`: a dot after a number is a slip in the number, not a unit
+        or middle["unit"].startswith(".") or tail.startswith(".")
     ):
         return _other(UNREADABLE, written)
     low, high = _signed(first, negative), _signed(second, bool(middle["sign"]))

@@ -127,6 +127,8 @@ TARGETS = [
     ("", "", "", "", Q, None, None, None, None, ""),
     (None, "", "", "", Q, None, None, None, None, ""),
     # cannot be read one way only: never guess
+    ("0.-0", "", "", "", U, None, None, None, None, ""),    # a dot after a number is no unit (found by hypothesis)
+    ("5.-6天", "", "", "", U, None, None, None, None, ""),
     ("3次5人", "", "", "", U, None, None, None, None, ""),
     ("≥95%或100%", "", "", "", U, None, None, None, None, ""),
     ("≥", "", "", "", U, None, None, None, None, ""),
