@@ -143,7 +143,8 @@ def check_budget_table(intake: Intake) -> Iterator[Problem]:
     lines = intake.budget.lines
     amounts, cells = effective_total(intake.budget)
     total = lines.get(TOTAL)
-    if total is not None and not total.is_blank():
+    if total is not None and not total.is_blank() and any(key in lines for key in SOURCE_ROWS):
+        # A form that fills only the total row has nothing to mismatch (scoring.md §8).
         for stage in STAGES:
             if total.amounts.get(stage) is None and stage == RECEIVED and not intake.budget.received_reported:
                 continue
