@@ -26,8 +26,8 @@ runner = CliRunner()
 
 GOOD = ["部门乙/seed.ods", "部门乙/seed.xls", "部门甲/good1.xlsx", "部门甲/good2.xlsx"]   # in path order
 BROKEN = {"部门乙/broken.xlsx": "file-unreadable", "部门乙/empty.xlsx": "file-unreadable",
-          "部门乙/wrong.xlsx": "sheet-missing"}
-SKIPPED = ["部门乙/~$good1.xlsx", "部门乙/报告.pdf", "部门乙/说明.docx", "部门甲/.hidden.xlsx", ".隐藏/x.xlsx"]
+          "部门乙/wrong.xlsx": "sheet-missing", "部门乙/说明.docx": "file-unreadable"}
+SKIPPED = ["部门乙/~$good1.xlsx", "部门乙/报告.pdf", "部门甲/.hidden.xlsx", ".隐藏/x.xlsx"]
 
 
 def project(name: str, department: str = "部门甲", annual=200, executed=190) -> dict:

@@ -34,6 +34,7 @@ _KNOWN = {
     **lookup(STAGE_LABELS), **lookup(SOURCE_LABELS), **lookup(INDICATOR_LABELS), **_GOALS, **_GOAL_BLOCK,
     **{label: "other" for label in OTHER_LABELS}, **_PROJECT,
 }
+_LINE_LABELS = {**_PROJECT, **_GOALS}
 _YEAR_IN_TEXT = re.compile(r"((?:19|20)\d{2})\s*年")
 _YEAR_VALUE = re.compile(r"((?:19|20)\d{2})(\.0+)?年?度?")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -165,7 +166,7 @@ def _from_lines(values: dict[str, str], lines: tuple[str, ...]) -> None:
         for sep in ("：", ":"):
             if sep in text:
                 label, _, rest = text.partition(sep)
-                key = header_key(label, _PROJECT)
+                key = header_key(label, _LINE_LABELS)
                 if key is not None and rest.strip() and not values.get(key):
                     values[key] = rest.strip()
                 break

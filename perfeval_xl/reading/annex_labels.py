@@ -96,6 +96,10 @@ NAME_MARKS = "★☆※"
 DERIVED_ROWS = ("资金结余", "预算到位率", "预算执行率", "结余资金", "到位率")
 
 
+# A Word report's headings whose next paragraph is the goal / what was achieved.
+REPORT_GOAL_HEADINGS = ("项目年度目标", "年度绩效目标", "年度总体目标")
+REPORT_ACHIEVED_HEADINGS = ("年度总体目标完成情况", "绩效目标完成情况", "项目实施和预算执行情况及分析")
+
 # The audit sheets perfeval adds to its own Annex workbook, and the intake
 # template's instructions (their example rows): never a project.
 AUDIT_SHEETS = ("评分明细", "校验问题", "说明", "填报说明")
