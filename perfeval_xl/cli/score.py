@@ -19,38 +19,45 @@ def score(
     as_json: JsonOption = False,
 ) -> None:
     """为一个项目评分，写出附件1 项目支出绩效自评表工作簿。"""
-    from ..evaluate import evaluate_file
+    from ..evaluate import evaluate_path
     from ..writers.record import to_json
     from ..writers.annex import annex_filename, write_annex
 
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
-    result = evaluate_file(intake, rules)
-    if result.failure is not None:
+    # A workbook of several Annex forms holds several projects: one Annex each.
+    results = evaluate_path(intake, rules)
+    if all(result.failure is not None for result in results):
+        if as_json:
+            for result in results:
+                typer.echo(to_json(result, indent=2))
+        for result in results:
+            typer.echo(f"perfeval: {failure_line(result)}", err=True)
+        raise typer.Exit(1)
+    for result in results:
+        if result.failure is not None:
+            typer.echo(f"perfeval: {failure_line(result)}", err=True)
+            continue
+        name = annex_filename(result)
+        if (out_dir / name).resolve() == intake.resolve():
+            name = name[: -len(".xlsx")] + "_评分.xlsx"
+        try:
+            written = write_annex(result, out_dir, filename=name, layout=annex_layout)
+        except OSError as exc:
+            typer.echo(f"perfeval: 无法写出 {out_dir / name}：{exc.strerror or exc}", err=True)
+            raise typer.Exit(1) from None
         if as_json:
             typer.echo(to_json(result, indent=2))
-        typer.echo(f"perfeval: {failure_line(result)}", err=True)
-        raise typer.Exit(1)
-    name = annex_filename(result)
-    if (out_dir / name).resolve() == intake.resolve():
-        name = name[: -len(".xlsx")] + "_评分.xlsx"
-    try:
-        written = write_annex(result, out_dir, filename=name, layout=annex_layout)
-    except OSError as exc:
-        typer.echo(f"perfeval: 无法写出 {out_dir / name}：{exc.strerror or exc}", err=True)
-        raise typer.Exit(1) from None
-    if as_json:
-        typer.echo(to_json(result, indent=2))
-    else:
-        errors = sum(1 for p in result.problems if p.severity.value == "error")
-        warnings = sum(1 for p in result.problems if p.severity.value == "warning")
-        unverified = sum(1 for item in result.indicators if not item.verified)
-        typer.echo(
-            f"{result.intake.project.name}：核算总分 {result.total_score}（{result.grade}），"
-            f"预算执行率 {_rate(result.budget.rate)}，未核实指标 {unverified} 项，错误 {errors}，警告 {warnings}"
-        )
-        typer.echo(f"已写出：{written}")
-    raise typer.Exit(int(result.has_errors))
+        else:
+            errors = sum(1 for p in result.problems if p.severity.value == "error")
+            warnings = sum(1 for p in result.problems if p.severity.value == "warning")
+            unverified = sum(1 for item in result.indicators if not item.verified)
+            typer.echo(
+                f"{result.intake.project.name}：核算总分 {result.total_score}（{result.grade}），"
+                f"预算执行率 {_rate(result.budget.rate)}，未核实指标 {unverified} 项，错误 {errors}，警告 {warnings}"
+            )
+            typer.echo(f"已写出：{written}")
+    raise typer.Exit(int(any(result.has_errors for result in results)))
 
 
 def _rate(rate) -> str:
