@@ -26,8 +26,10 @@ from .rules.scoring import score_budget, score_indicator
 # Findings that mean the file itself could not or must not be read.
 FILE_LEVEL_CODES = ("file-unreadable", "file-encrypted", "file-too-large", "zip-bomb", "xml-entities",
                     "form-not-recognised")
-# Findings that depend on per-indicator weights: none when a form has no 分值 column at all.
-WEIGHT_CODES = ("weight-invalid", "weights-sum", "level1-weights")
+# Findings that depend on per-indicator weights: none when a form has no 分值 column at all
+# (weight-column-missing says it once; scoring.md §5 treats each weight as invalid).
+WEIGHT_CODES = ("weight-invalid", "weights-sum", "level1-weights", "qualitative-band", "qualitative-score-missing",
+                "self-score-high", "self-score-low", "score-over-weight", "total-mismatch")
 
 
 def score_project(intake: Intake, profile: Profile, reader_problems: tuple[Problem, ...] = (), *, source_path: str = "", source_sha256: str = "") -> Result:

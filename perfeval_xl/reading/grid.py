@@ -29,7 +29,7 @@ from .preflight import DEFAULT_LIMITS, Container, Limits, preflight
 from .xls import mark_xls, trim_xls
 from .xlsx import mark_xlsx, sheet_parts, trim_xlsx
 
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".docx", ".docm")
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".docx", ".docm", ".doc")
 WORD_SUFFIXES = (".docx", ".docm")
 _FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
