@@ -12,6 +12,9 @@ samples/expected.json were computed by hand from the figures below.
 
 The builders (national_form, split_target_form, ...) are also used by the
 tests, which vary them one block at a time.
+
+Over 400 lines on purpose: most of it is the seven forms' own figures and
+department text, kept beside the layout that prints them.
 """
 
 from __future__ import annotations

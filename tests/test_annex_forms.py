@@ -64,6 +64,13 @@ def test_national_form_every_block_at_its_cell(tmp_path, national):
     assert found(result) == [("total-mismatch", "warning", sheet, "G24"), ("self-score-low", "info", sheet, "G22")]
 
 
+def test_an_empty_label_never_takes_the_next_label_as_its_value(tmp_path, national):
+    form = dict(A.ROADS, department="")
+    result = evaluate_file(A.national_form(tmp_path / "公路.xlsx", [form]), national)
+    assert result.intake.project.department == "" and result.intake.project.unit == "某县农村公路养护中心"
+    assert ("required-missing", "error", "项目支出绩效自评表", "B5") in found(result)
+
+
 def test_written_rate_far_from_the_figures_is_a_warning(tmp_path, national):
     form = copy.deepcopy(A.ROADS)
     form["funds"]["total"][4] = "98%"          # 372 / 400 is 93 %

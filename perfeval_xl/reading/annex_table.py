@@ -150,7 +150,7 @@ def read_table(sheet: Sheet, header: Header, found: list[Problem]) -> Table:
             weight = _number(raw.get("weight"), cells.get("weight", ""), name, "合计分值", found) if has_weight else None
             score = _number(raw.get("self_score"), cells.get("self_score", ""), name, "合计得分", found)
             totals.append(SpecialRow(r + 1, weight, score, cells, texts.get("weight", "")))
-            grade = _grade(sheet, r, set(columns.values()))
+            grade = _grade(sheet, r)
             r += 1
             break
         if words & {"小计"}:
@@ -222,8 +222,8 @@ def _carry(texts: dict[str, str], level1: str, level2: str) -> tuple[str, str]:
     return level1 or new1, new2 or level2
 
 
-def _grade(sheet: Sheet, r: int, table_columns: set[int]) -> tuple[str, str, str] | None:
-    """A grade printed on the total row (or the row below it), outside the figures' columns or in words."""
+def _grade(sheet: Sheet, r: int) -> tuple[str, str, str] | None:
+    """A grade printed on the total row or the row below it (`优`, `自评等级：良`)."""
     for rr in (r, r + 1):
         if rr >= len(sheet.rows):
             break
