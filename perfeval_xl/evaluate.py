@@ -139,4 +139,5 @@ def annex_findings(result: Result, profile: Profile) -> Result:
 
 
 def failed(path: str, digest: str, profile: Profile, failure: Problem, found: tuple[Problem, ...] = ()) -> Result:
-    return Result(path, digest, profile, None, None, (), None, None, None, found or (failure,), failure)
+    # No reader took the file: source.form is null in its record.
+    return Result(path, digest, profile, None, None, (), None, None, None, found or (failure,), failure, source_form=None)
