@@ -141,6 +141,18 @@ class Intake:
     total_rows: tuple[SpecialRow, ...]
     has_reason_column: bool = True
     has_achievement_column: bool = True
+    # Annex forms (forms.md): which reader took it, the sheet (or `表N` of a
+    # .docx) each logical part came from (项目信息/预算执行/绩效指标 -> name),
+    # whether the table has a 分值 column, and a grade printed beside the
+    # total as (text, sheet, cell).
+    form: str = "intake"
+    sheets: dict[str, str] = field(default_factory=dict, compare=False)
+    has_weight_column: bool = True
+    printed_grade: tuple[str, str, str] | None = None
+
+    def sheet_of(self, logical: str) -> str:
+        """The sheet a finding about `logical` (项目信息, 预算执行, 绩效指标) names."""
+        return self.sheets.get(logical, logical)
 
 
 def effective_total(budget: BudgetTable) -> tuple[dict[str, Decimal], dict[str, str]]:
@@ -332,6 +344,11 @@ class Result:
     grade: str | None
     problems: tuple[Problem, ...] = field(default_factory=tuple)
     failure: Problem | None = None   # set when the file could not be read
+    # Which reader took the file ("intake" | "annex"; None when it could not
+    # be read) and the sheet, or `表N` of a .docx, the project came from
+    # (None for an intake workbook: its three sheets).
+    source_form: str | None = "intake"
+    source_sheet: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -351,7 +368,13 @@ class Result:
 
     def flagged_cells(self, sheet: str) -> set[str]:
         """The cells of `sheet` with an error or a warning: the ones an Annex marks."""
+        if self.intake is not None:
+            sheet = self.intake.sheet_of(sheet)
         return {p.cell for p in self.problems if p.sheet == sheet and p.cell and p.severity != INFO}
+
+    def on_sheet(self, problem: Problem, logical: str) -> bool:
+        """Whether `problem` is about the part `logical` (预算执行, 绩效指标) of this project."""
+        return problem.sheet == (self.intake.sheet_of(logical) if self.intake is not None else logical)
 
     @property
     def indicator_weights(self) -> Decimal:

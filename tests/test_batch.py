@@ -26,8 +26,8 @@ runner = CliRunner()
 
 GOOD = ["部门乙/seed.ods", "部门乙/seed.xls", "部门甲/good1.xlsx", "部门甲/good2.xlsx"]   # in path order
 BROKEN = {"部门乙/broken.xlsx": "file-unreadable", "部门乙/empty.xlsx": "file-unreadable",
-          "部门乙/wrong.xlsx": "sheet-missing"}
-SKIPPED = ["部门乙/~$good1.xlsx", "部门乙/报告.pdf", "部门乙/说明.docx", "部门甲/.hidden.xlsx", ".隐藏/x.xlsx"]
+          "部门乙/wrong.xlsx": "form-not-recognised", "部门乙/说明.docx": "file-unreadable"}
+SKIPPED = ["部门乙/~$good1.xlsx", "部门乙/报告.pdf", "部门甲/.hidden.xlsx", ".隐藏/x.xlsx"]
 
 
 def project(name: str, department: str = "部门甲", annual=200, executed=190) -> dict:
@@ -117,7 +117,7 @@ def test_a_folder_gives_one_record_per_spreadsheet(inbox, tmp_path):
     assert "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评表.xlsx" in annexes
     assert "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评表 (2).xlsx" in annexes
     assert not list(out.glob(STAGING_PREFIX + "*"))
-    assert "7 个文件：评分 4，失败 3" in result.stdout and str(out) in result.stdout
+    assert "8 个文件：评分 4，失败 4" in result.stdout and str(out) in result.stdout
     assert "wrong.xlsx" in result.stderr
 
 
@@ -187,7 +187,7 @@ def test_an_exception_while_scoring_is_a_record_not_a_crash(tmp_path, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("读取器的缺陷")
 
-    monkeypatch.setattr(pool, "evaluate_file", boom)
+    monkeypatch.setattr(pool, "evaluate_path", boom)
     monkeypatch.setattr(pool, "_WORKER", {"profile": national, "staging": tmp_path, "layout": None})
     outcome = pool._score_one(0, str(path))
     record = json.loads(outcome.record)

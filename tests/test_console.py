@@ -191,7 +191,7 @@ def test_explain_an_unknown_code_lists_close_ones():
     result = runner.invoke(app, ["explain", "weight-sum"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "perfeval: 没有问题代码“weight-sum”；相近的代码：weights-sum、weight-invalid、level1-weights"]
+        "perfeval: 没有问题代码“weight-sum”；相近的代码：weights-sum、weight-invalid、level1-weights、weight-column-missing"]
     nothing = runner.invoke(app, ["explain", "zzz"])
     assert nothing.exit_code == 2 and "perfeval docs checks" in nothing.stderr
 
@@ -288,7 +288,7 @@ def test_ctrl_c_in_check_is_status_130_with_one_line(monkeypatch, build):
         raise KeyboardInterrupt
 
     path = build()
-    monkeypatch.setattr(evaluate, "evaluate_file", interrupted)
+    monkeypatch.setattr(evaluate, "evaluate_path", interrupted)
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 130
     assert result.stderr.strip().splitlines() == ["perfeval: 已中断（Ctrl-C）"]

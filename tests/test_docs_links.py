@@ -61,7 +61,7 @@ def test_perfeval_docs_lists_and_prints_the_pages():
     assert listing.exit_code == 0
     assert listing.stdout.splitlines()[0] == f"文档位于 {ROOT / 'docs'}："
     names = [line.split()[0] for line in listing.stdout.splitlines()[1:-1]]
-    assert names[:3] == ["rules", "intake", "outputs"] and "checks" in names
+    assert names[:4] == ["rules", "intake", "forms", "outputs"] and "checks" in names
     page = runner.invoke(app, ["docs", "rules"])
     assert page.exit_code == 0
     assert page.stdout == (ROOT / "docs" / "rules.md").read_text(encoding="utf-8").rstrip("\n") + "\n"

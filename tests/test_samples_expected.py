@@ -10,7 +10,10 @@ from python_calamine import CalamineWorkbook
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".docx"}
+# Annex 1 forms as departments send them (scripts/make_annex_samples.py); a key
+# `file#sheet` names one project of a workbook that holds several.
+ANNEX_FOLDER = "附件表单"
 # Files that are there to be refused or skipped, never scored.
 NOT_INTAKES = {"某县水利局/损坏的文件.xlsx"}
 GRADES = ((90, "优"), (80, "良"), (60, "中"), (0, "差"))
@@ -28,7 +31,15 @@ def workbooks_on_disk() -> set[str]:
     }
 
 
-@pytest.mark.parametrize("relative", sorted(expected()))
+def file_of(key: str) -> str:
+    return key.split("#")[0]
+
+
+def intakes() -> list[str]:
+    return sorted(key for key in expected() if not key.startswith(ANNEX_FOLDER + "/"))
+
+
+@pytest.mark.parametrize("relative", intakes())
 def test_listed_workbook_opens(relative):
     path = SAMPLES / relative
     assert path.is_file()
@@ -39,7 +50,14 @@ def test_listed_workbook_opens(relative):
 
 
 def test_every_workbook_is_listed():
-    assert workbooks_on_disk() - NOT_INTAKES == set(expected())
+    assert workbooks_on_disk() - NOT_INTAKES == {file_of(key) for key in expected()}
+
+
+def test_annex_samples_cover_the_layouts():
+    annex = {file_of(key) for key in expected() if key.startswith(ANNEX_FOLDER + "/")}
+    assert {Path(relative).suffix for relative in annex} == {".xlsx", ".xls", ".ods", ".docx"}
+    assert len(annex) >= 7
+    assert sum(1 for key in expected() if "#" in key) == 2
 
 
 def test_there_are_enough_projects_in_several_departments():

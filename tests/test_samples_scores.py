@@ -8,17 +8,27 @@ from decimal import Decimal as D
 import pytest
 
 from helpers import SAMPLES
-from perfeval_xl.evaluate import evaluate_file
+from perfeval_xl.evaluate import evaluate_file, evaluate_path
 from perfeval_xl.profiles import load_profile
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 NATIONAL = load_profile("national")
 
 
+def result_of(key: str):
+    """The project a key names: `file`, or `file#sheet` for one of several in a workbook."""
+    relative, _, sheet = key.partition("#")
+    results = evaluate_path(SAMPLES / relative, NATIONAL)
+    if not sheet:
+        assert len(results) == 1
+        return results[0]
+    return next(result for result in results if result.source_sheet == sheet)
+
+
 @pytest.mark.parametrize("relative", sorted(EXPECTED))
 def test_sample_scores_as_computed_by_hand(relative):
     expected = EXPECTED[relative]
-    result = evaluate_file(SAMPLES / relative, NATIONAL)
+    result = result_of(relative)
     assert result.failure is None
     assert result.total_score == D(str(expected["total_score"])).quantize(D("0.01"))
     assert result.grade == expected["grade"]

@@ -38,7 +38,7 @@ from ..profiles import Profile
 from ..reading.preflight import DEFAULT_LIMITS
 from ..writers.annex import Layout, load_layout
 from ..writers.files import creation_time
-from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, Item, Outcome, crashed, outcome_of, score_one
+from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, Item, Outcome, crashed, outcome_of, score_one, stage_annexes
 
 # How long to wait for the scheduler to answer, and for a first worker to join it.
 CONNECT_TIMEOUT = 30
@@ -150,10 +150,9 @@ class _Run:
             if in_flight:       # Ctrl-C, or the consumer stopped early
                 self.client.cancel(list(in_flight))
 
-    def keep(self, outcome: Outcome, annex: bytes | None) -> Outcome:
-        """The Annex goes into staging under the file's index, as a local worker puts it."""
-        if annex is not None:
-            (self.staging / f"{outcome.index}.xlsx").write_bytes(annex)
+    def keep(self, outcome: Outcome, annexes: tuple[bytes | None, ...]) -> Outcome:
+        """Each project's Annex goes into staging under the file's index, as a local worker puts it."""
+        stage_annexes(self.staging, outcome, annexes)
         return outcome
 
 def _sendable(path: str) -> bool:
@@ -182,7 +181,7 @@ def _died(exc: Exception) -> tuple[str, str]:
     return reason, reason
 
 
-def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout], created) -> list[tuple[Outcome, bytes | None]]:
+def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout], created) -> list[tuple[Outcome, tuple[bytes | None, ...]]]:
     """On a worker: score each file from its bytes, in a temporary folder that is removed after."""
     profile, layout = shared
     scored = []

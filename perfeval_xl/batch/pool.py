@@ -18,11 +18,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..evaluate import evaluate_file, failed, sha256_of
+from ..evaluate import evaluate_path, failed, sha256_of
 from ..model import Result
 from ..problems import ERROR, problem
 from ..profiles import Profile
@@ -45,8 +45,22 @@ class Outcome:
     index: int
     record: str             # the JSON record, on one line
     entry: Entry            # what the summary needs
-    annex: str | None       # the Annex file name it asks for; the workbook waits in staging as f"{index}.xlsx"
+    annex: str | None       # the Annex file name it asks for; the workbook waits in staging as `staged`
     has_errors: bool
+    # A workbook of several Annex forms holds several projects: this Outcome
+    # is its first, `more` the others (part 1, 2, ...), each with its own
+    # record, summary entry and Annex.
+    part: int = 0
+    more: tuple[Outcome, ...] = ()
+
+    @property
+    def staged(self) -> str:
+        """The name of this project's Annex in staging."""
+        return f"{self.index}.xlsx" if self.part == 0 else f"{self.index}.{self.part}.xlsx"
+
+    @property
+    def parts(self) -> tuple[Outcome, ...]:
+        return (self, *self.more)
 
 
 _WORKER: dict = {}
@@ -75,43 +89,55 @@ def _score_chunk(items: list[Item]) -> list[Outcome]:
 
 def _score_one(index: int, path: str) -> Outcome:
     profile, staging = _WORKER["profile"], _WORKER["staging"]
-    outcome, annex = score_one(index, path, profile, _WORKER["layout"])
-    if annex is None:
-        return outcome
+    outcome, annexes = score_one(index, path, profile, _WORKER["layout"])
     try:
-        (staging / f"{index}.xlsx").write_bytes(annex)
+        stage_annexes(staging, outcome, annexes)
         return outcome
     except Exception as exc:   # a full disk, say: this file's outcome says so
         reason = _reason(exc)
         return outcome_of(index, crashed(path, profile, reason, reason), None)
 
 
+def stage_annexes(staging: Path, outcome: Outcome, annexes: tuple[bytes | None, ...]) -> None:
+    """Each project's Annex into staging, under the name its Outcome part gives."""
+    for part, annex in zip(outcome.parts, annexes):
+        if annex is not None:
+            (staging / part.staged).write_bytes(annex)
+
+
 def score_one(
     index: int, path: str, profile: Profile, layout: Layout | None, *,
     read_from: str | None = None, created: datetime | None = None,
-) -> tuple[Outcome, bytes | None]:
-    """One file's Outcome and its Annex workbook as bytes (None when it has none).
+) -> tuple[Outcome, tuple[bytes | None, ...]]:
+    """One file's Outcome and the Annex workbook of each of its projects as bytes
+    (None for a project that has none), in the order of `Outcome.parts`.
 
     `path` is how the outputs name the file; `read_from`, where it is read
     when that is elsewhere (a cluster worker's copy). Never raises: a bug on
     one file becomes its `worker-crashed` record.
     """
     try:
-        result = evaluate_file(read_from or path, profile, display_path=path)
-        if not result.ok:
-            return outcome_of(index, result, None), None
-        return outcome_of(index, result, annex_filename(result)), render_annex(result, layout, created=created)
+        outcomes, annexes = [], []
+        for part, result in enumerate(evaluate_path(read_from or path, profile, display_path=path)):
+            if not result.ok:
+                outcomes.append(outcome_of(index, result, None, part))
+                annexes.append(None)
+            else:
+                outcomes.append(outcome_of(index, result, annex_filename(result), part))
+                annexes.append(render_annex(result, layout, created=created))
+        first = replace(outcomes[0], more=tuple(outcomes[1:]))
+        return first, tuple(annexes)
     except Exception as exc:   # a bug on one file must cost only that file
         reason = _reason(exc)
-        return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), None
+        return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), (None,)
 
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def outcome_of(index: int, result: Result, annex: str | None) -> Outcome:
-    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors)
+def outcome_of(index: int, result: Result, annex: str | None, part: int = 0) -> Outcome:
+    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors, part)
 
 
 def crashed(path: str, profile: Profile, reason: str, reason_en: str, *, read_from: str | None = None) -> Result:

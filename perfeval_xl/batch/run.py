@@ -132,13 +132,14 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
         with open(staging / RESULTS_NAME, "w", encoding="utf-8", newline="\n") as records, \
                 open(staging / MANIFEST_NAME, "w", encoding="utf-8", newline="\n") as manifest:
             for outcome in outcomes:
-                records.write(outcome.record + "\n")
-                summary.add(outcome.entry)
-                _count(report, outcome)
-                if outcome.annex is not None:
-                    name = names.claim(outcome.annex)
-                    os.replace(staging / f"{outcome.index}.xlsx", annexes / name)
-                    manifest.write(name + "\n")
+                for part in outcome.parts:     # a workbook of several Annex forms: one of each per project
+                    records.write(part.record + "\n")
+                    summary.add(part.entry)
+                    _count(report, part)
+                    if part.annex is not None:
+                        name = names.claim(part.annex)
+                        os.replace(staging / part.staged, annexes / name)
+                        manifest.write(name + "\n")
     finally:
         outcomes.close()
     summary.close()

@@ -24,12 +24,13 @@ def check(
 
     某个问题代码的完整说明：perfeval explain 代码。
     """
-    from ..evaluate import evaluate_file
+    from ..evaluate import evaluate_path
     from ..writers.record import to_json
 
     require_inputs(intakes, folders=False)
     rules = load_profile_option(profile)
-    results = [evaluate_file(path, rules) for path in intakes]
+    # A workbook of several Annex forms gives one result per project.
+    results = [result for path in intakes for result in evaluate_path(path, rules)]
     if as_json:
         for result in results:
             typer.echo(to_json(result))
@@ -51,7 +52,7 @@ def _render_findings(out, result) -> None:
         return
     counts = {level: sum(1 for p in result.problems if p.severity.value == level) for level in ("error", "warning", "info")}
     if result.problems:
-        table = Table(title=escape(result.source_path), title_justify="left", show_lines=False)
+        table = Table(title=escape(_shown(result)), title_justify="left", show_lines=False)
         for column in ("级别", "位置", "代码"):
             table.add_column(column, no_wrap=True)
         for column in ("说明", "如何修改"):
@@ -63,8 +64,15 @@ def _render_findings(out, result) -> None:
         out.print(table)
     mark = f"[bold red]{bad}[/]" if counts["error"] else f"[bold green]{good}[/]"
     out.print(
-        f"{mark} {escape(result.source_path)}：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}；"
+        f"{mark} {escape(_shown(result))}：错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}；"
         f"核算总分 {result.total_score}（{result.grade}）",
         markup=True,
         soft_wrap=True,
     )
+
+
+def _shown(result) -> str:
+    """The file, and the sheet of an Annex form (one file may hold several projects)."""
+    if result.source_form == "annex" and result.source_sheet:
+        return f"{result.source_path}（{result.source_sheet}）"
+    return result.source_path

@@ -29,7 +29,8 @@ from .preflight import DEFAULT_LIMITS, Container, Limits, preflight
 from .xls import mark_xls, trim_xls
 from .xlsx import mark_xlsx, sheet_parts, trim_xlsx
 
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".docx", ".docm", ".doc")
+WORD_SUFFIXES = (".docx", ".docm")
 _FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
 
@@ -37,21 +38,26 @@ class Wanted:
     """The sheets to read, matched as people type their names: a trailing
     space or a full-width letter in `绩效指标 ` does not hide the sheet."""
 
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self.names = tuple(names)
+    def __init__(self, names: tuple[str, ...] | None) -> None:
+        # None: every sheet, each under its own name (the Annex-form reader searches them all).
+        self.every = names is None
+        self.names = tuple(names or ())
         self._by_key = {normalise(name): name for name in self.names}
 
     def canonical(self, name: str) -> str | None:
-        return self._by_key.get(normalise(name))
+        return name if self.every else self._by_key.get(normalise(name))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.canonical(name) is not None
 
 
+EVERY_SHEET = None   # load_sheets(path, EVERY_SHEET): the grids of all sheets
+
+
 def load_sheets(
-    path: Path, wanted: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
+    path: Path, wanted: tuple[str, ...] | None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[str], dict[str, Sheet], list[Problem]]:
-    """All sheet names, the grids of the wanted sheets that exist, and notes
+    """All sheet names, the grids of the wanted sheets (None: every sheet) that exist, and notes
     about the file (macros-ignored, file-type-mismatch, too-many-rows).
 
     Raises IntakeError (one file-level finding) when the file cannot or must

@@ -219,7 +219,7 @@ def _bomb(part: str, size: int, compressed: int) -> IntakeError:
     return IntakeError(problem("zip-bomb", ERROR, part=part, size=human_size(size), ratio=ratio))
 
 
-def check_zip(path: Path, size: int, limits: Limits) -> Container:
+def check_zip(path: Path, size: int, limits: Limits, *, word: bool = False) -> Container:
     entries = _directory_count(path, size)
     if entries > limits.max_parts:
         raise unreadable(f"压缩包内有 {entries} 个部件，超过上限 {limits.max_parts}，未读取")
@@ -241,7 +241,7 @@ def check_zip(path: Path, size: int, limits: Limits) -> Container:
             if total > limits.max_total_bytes:
                 raise _bomb("全部内容", total, sum(i.compress_size for i in infos))
         names = {info.filename for info in infos}
-        fmt = _zip_format(archive, names)
+        fmt = "docx" if word and "word/document.xml" in names else _zip_format(archive, names)
         # Then inflate each part once, in chunks, to see whether the directory told the truth.
         keep = sum(info.file_size for info in infos) <= KEEP_INFLATED_BYTES
         inflated = InflatedZip(infos) if keep else None

@@ -39,7 +39,8 @@ def _indicator(item: IndicatorScore) -> dict:
 def to_record(result: Result) -> dict:
     record: dict = {
         "schema": SCHEMA,
-        "source": {"path": result.source_path, "sha256": result.source_sha256},
+        "source": {"path": result.source_path, "sha256": result.source_sha256,
+                   "form": result.source_form, "sheet": result.source_sheet},
         "profile": result.profile.name,
     }
     if result.failure is not None:

@@ -93,3 +93,13 @@ def kill_workers_on(monkeypatch, name: str) -> None:
 
     monkeypatch.setenv(KILL_HOOK, name)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_KILLER), os.environ.get("PYTHONPATH")])))
+
+
+def annex_samples():
+    """scripts/make_annex_samples.py as a module: the Annex-form builders the tests vary."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_annex_samples", ROOT / "scripts" / "make_annex_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

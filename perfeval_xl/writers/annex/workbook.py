@@ -120,11 +120,11 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
     ws.write_number(1, 12, float(budget.score), s.cell_points)
     _optional_number(ws, 1, 13, budget.self_score, s)
     ws.write_string(1, 14, "是", s.cell)
-    budget_findings = [p for p in result.problems if p.sheet == BUDGET_SHEET and p.code.startswith(("budget-", "execution-"))]
+    budget_findings = [p for p in result.problems if result.on_sheet(p, BUDGET_SHEET) and p.code.startswith(("budget-", "execution-"))]
     ws.write_string(1, 15, "；".join(f"{p.code}：{p.message}" for p in budget_findings), s.cell)
     row_findings: dict[str, list] = {}
     for p in result.problems:
-        if p.sheet == INDICATOR_SHEET and p.cell:
+        if result.on_sheet(p, INDICATOR_SHEET) and p.cell:
             row_findings.setdefault(str(parse_a1(p.cell)[0] + 1), []).append(p)
     for index, item in enumerate(result.indicators, start=2):
         ind = item.indicator
