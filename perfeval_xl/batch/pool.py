@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..evaluate import evaluate_file, failed, sha256_of
+from ..contained import ReadTimeout, deadline, enter_limits
+from ..evaluate import evaluate_file, failed, memory_problem, sha256_of, timeout_problem
 from ..model import Result
 from ..problems import ERROR, problem
 from ..profiles import Profile
+from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
 from ..writers.summary import Entry, entry_of
@@ -53,11 +55,20 @@ _WORKER: dict = {}
 Item = tuple[int, str]    # (index in input order, path)
 
 
-def _start_worker(profile: Profile, staging: str, layout: Layout | None) -> None:
+# Marks the file a worker is reading: staging/.reading-<index>; one older than
+# the time limit names the file when a worker is killed past its deadline.
+READING_PREFIX = ".reading-"
+
+
+def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits: Limits = DEFAULT_LIMITS,
+                  parent: int | None = None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the main
     # process decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(profile=profile, staging=Path(staging), layout=layout)
+    # A worker is a contained reader (contained.py): it dies with the batch, whatever
+    # it is doing, and cannot take more than limits.max_memory_bytes.
+    enter_limits(limits.max_memory_bytes, parent)
+    _WORKER.update(profile=profile, staging=Path(staging), layout=layout, limits=limits)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -74,8 +85,16 @@ def _score_chunk(items: list[Item]) -> list[Outcome]:
 
 
 def _score_one(index: int, path: str) -> Outcome:
-    profile, staging = _WORKER["profile"], _WORKER["staging"]
-    outcome, annex = score_one(index, path, profile, _WORKER["layout"])
+    profile, staging, limits = _WORKER["profile"], _WORKER["staging"], _WORKER.get("limits", DEFAULT_LIMITS)
+    marker = staging / f"{READING_PREFIX}{index}"
+    marker.touch()
+    try:
+        with deadline(limits.max_seconds):
+            outcome, annex = score_one(index, path, profile, _WORKER["layout"], limits=limits)
+    except ReadTimeout:     # past the deadline outside the reader (rendering the Annex)
+        outcome, annex = outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), None
+    finally:
+        marker.unlink(missing_ok=True)
     if annex is None:
         return outcome
     try:
@@ -88,7 +107,7 @@ def _score_one(index: int, path: str) -> Outcome:
 
 def score_one(
     index: int, path: str, profile: Profile, layout: Layout | None, *,
-    read_from: str | None = None, created: datetime | None = None,
+    read_from: str | None = None, created: datetime | None = None, limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Outcome, bytes | None]:
     """One file's Outcome and its Annex workbook as bytes (None when it has none).
 
@@ -97,10 +116,12 @@ def score_one(
     one file becomes its `worker-crashed` record.
     """
     try:
-        result = evaluate_file(read_from or path, profile, display_path=path)
+        result = evaluate_file(read_from or path, profile, display_path=path, limits=limits)
         if not result.ok:
             return outcome_of(index, result, None), None
         return outcome_of(index, result, annex_filename(result)), render_annex(result, layout, created=created)
+    except MemoryError:
+        return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), None
     except Exception as exc:   # a bug on one file must cost only that file
         reason = _reason(exc)
         return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), None
@@ -190,7 +211,14 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
             in_flight.clear()
             executor.shutdown(wait=True)
             executor = None
-            suspects.sort()
+            # A file read past the time limit killed its worker (contained.deadline's
+            # hard stop): it is recorded, not run again.
+            timed_out = _past_deadline(init)
+            for index, path in sorted(item for item in suspects if item[0] in timed_out):
+                yield outcome_of(index, failed(path, "", profile, timeout_problem(_limits(init).max_seconds)), None)
+            suspects = sorted(item for item in suspects if item[0] not in timed_out)
+            if not suspects:
+                continue
             if len(plan) == 1:      # alone: this file killed the worker
                 for index, path in suspects:
                     yield outcome_of(index, crashed(path, profile, DIED, DIED_EN), None)
@@ -202,6 +230,25 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
     finally:
         if executor is not None:      # Ctrl-C, or the consumer stopped early
             _stop(executor)
+
+
+def _limits(init: tuple) -> Limits:
+    return init[3] if len(init) > 3 else DEFAULT_LIMITS
+
+
+def _past_deadline(init: tuple) -> set[int]:
+    """Indices whose reading marker is older than the time limit; every marker is removed."""
+    staging, limit = Path(init[1]), _limits(init).max_seconds
+    late: set[int] = set()
+    now = time.time()
+    for marker in staging.glob(READING_PREFIX + "*"):
+        try:
+            if now - marker.stat().st_mtime >= limit:
+                late.add(int(marker.name[len(READING_PREFIX):]))
+            marker.unlink()
+        except (OSError, ValueError):
+            continue
+    return late
 
 
 def in_order(outcomes: Iterator[Outcome], arrived: Callable[[Outcome], None]) -> Iterator[Outcome]:

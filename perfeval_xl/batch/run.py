@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..errors import Interrupted
 from ..profiles import Profile
+from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout
 from ..writers.summary import SummaryWriter
 from .outputs import (
@@ -68,6 +69,7 @@ def run_batch(
     layout: Layout | None = None,
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
     """Score every file and write DIR/annex/, DIR/results.jsonl and DIR/summary.xlsx.
 
@@ -101,7 +103,7 @@ def run_batch(
 
             finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler)
         else:
-            init = (profile, str(staging), layout)
+            init = (profile, str(staging), layout, limits, os.getpid())
             finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
         outcomes = in_order(finished, arrived)
         written = _write_staged(outcomes, staging, profile, report)

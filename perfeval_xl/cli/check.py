@@ -22,7 +22,8 @@ def check(
     from ..writers.record import to_record
 
     rules = load_profile_option(profile)
-    results = [evaluate_file(path, rules) for path in intakes]
+    # Each file is read in a child process within the memory and time limits (contained.py).
+    results = [evaluate_file(path, rules, contained=True) for path in intakes]
     if as_json:
         records = [to_record(result) for result in results]
         typer.echo(json.dumps(records if len(records) > 1 else records[0], ensure_ascii=False, indent=2))

@@ -25,7 +25,7 @@ def score(
 
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
-    result = evaluate_file(intake, rules)
+    result = evaluate_file(intake, rules, contained=True)   # in a child process within the limits
     if result.failure is not None:
         if as_json:
             typer.echo(to_json(result, indent=2))
