@@ -420,4 +420,13 @@ CATALOGUE: dict[str, Entry] = {
         why='防护：一个文件的问题清单不能大到拖垮汇总（docs/security.md）。',
         fix='先改正已列出的问题（多为整列填错），再重新检查。',
     ),
+    'ratio-out-of-range': Entry(
+        message='{what}为 {value}，超出可显示的范围（分母接近 0），显示为空白；得分照常计算',
+        message_en='the {what_en} is {value}, beyond any figure that can be shown (a denominator near 0); it is left blank',
+        severity='警告 warning',
+        cell='分母所在的单元格（全年预算数或年度指标值）',
+        meaning='执行率或完成率的分母极小（如 1E-20 或 ≥0.000…1），比值大到无法在表格和 JSON 中表示，因此显示为空白；得分仍按规则计算（比值超过 1 按 1 计）。',
+        why='防护：任何输入都不能产生无穷大或非数值（docs/security.md）。',
+        fix='检查全年预算数或年度指标值是否填错了单位或数量级。',
+    ),
 }

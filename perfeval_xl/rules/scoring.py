@@ -21,6 +21,13 @@ from ..profiles import Profile
 from ..text import normalise
 
 ONE = Decimal(1)
+# A rate or completion this large cannot be shown (a float overflows to infinity
+# far below Decimal's range): it is kept blank, with a finding; the score stands.
+MAX_RATIO = Decimal("1e15")
+
+
+def showable(ratio: Decimal | None) -> bool:
+    return ratio is None or (ratio.is_finite() and abs(ratio) < MAX_RATIO)
 
 _LEVEL_WORDS = {
     ACHIEVED: ("达成年度指标", "达成", "已达成", "达成预期指标", "完成", "已完成", "达到", "达标", "是"),
@@ -56,6 +63,10 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
                     executed=executed, annual=annual, rate=f"{rate:.2%}",
                 )
             )
+    if not showable(rate):
+        found.append(problem("ratio-out-of-range", WARNING, BUDGET_SHEET, cells.get(ANNUAL),
+                             what="预算执行率", what_en="execution rate", value=f"{rate:.6E}"))
+        rate = None
     received = amounts.get(RECEIVED) if budget.received_reported else None
     return (
         BudgetScore(
@@ -106,6 +117,10 @@ def score_indicator(row: IndicatorRow, profile: Profile) -> tuple[IndicatorScore
     if actual.operator_copied:
         found.append(problem("operator-in-actual", WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, value=actual.value))
     completion, score, rule, arithmetic = quantitative(target, actual.value, weight, profile)
+    if not showable(completion):
+        found.append(problem("ratio-out-of-range", WARNING, INDICATOR_SHEET, row.cell("target"),
+                             what="完成率", what_en="completion", value=f"{completion:.6E}"))
+        completion = None
     return _result(row, weight, target.kind, target, actual, None, completion, score, True, rule, arithmetic), found
 
 
