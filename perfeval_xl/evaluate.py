@@ -195,4 +195,5 @@ def _digest_or_blank(path: Path, limits: Limits) -> str:
     except OSError:
         return ""
 def failed(path: str, digest: str, profile: Profile, failure: Problem, found: tuple[Problem, ...] = ()) -> Result:
+    path = printable_path(path)     # a name that is not UTF-8 is shown escaped, in every output
     return Result(path, digest, profile, None, None, (), None, None, None, found or (failure,), failure)

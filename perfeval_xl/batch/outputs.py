@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import OutputError, UsageError
+from ..text import printable_path
 
 ANNEX_DIR = "annex"
 RESULTS_NAME = "results.jsonl"
@@ -62,7 +63,7 @@ def refuse_inputs_among_outputs(paths: list[str], out_dir: Path) -> None:
     for path in paths:
         real = os.path.realpath(path)
         if real in written or os.path.dirname(real) == annex_real:
-            raise UsageError(f"输入文件 {path} 位于输出位置，会被本次运行覆盖或删除；请换一个输出文件夹（-o）")
+            raise UsageError(f"输入文件 {printable_path(str(path))} 位于输出位置，会被本次运行覆盖或删除；请换一个输出文件夹（-o）")
 
 
 @contextmanager

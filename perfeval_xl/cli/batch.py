@@ -33,6 +33,7 @@ def batch(
 
     from ..batch import discover, output_paths, run_batch
     from ..errors import Interrupted, UsageError
+    from ..text import printable_path
 
     if scheduler is not None and workers is not None:
         raise UsageError("--workers 与 --scheduler 不能同时使用（使用集群时由集群的工作进程评分）")
@@ -40,7 +41,7 @@ def batch(
     annex_layout = load_layout_option(layout)
     found = discover(inputs, exclude=output_paths(out_dir))
     for folder in found.unreadable:
-        typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
+        typer.echo(f"perfeval: 无法读取 {printable_path(str(folder))}，已跳过", err=True)
     if not found.paths:
         raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
     err = console(stderr=True)
