@@ -171,7 +171,7 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     # process table is the only handle); on Ctrl-C we do not wait for the
     # workers to finish their files.
     for process in list(getattr(executor, "_processes", {}).values()):
-        process.terminate()
+        process.kill()      # at once, even a worker busy in C code
     executor.shutdown(wait=True, cancel_futures=True)
 
 
