@@ -35,6 +35,10 @@ except ImportError:     # Windows
 # never see), the process is killed once it has used this much more CPU.
 HARD_GRACE_SECONDS = 5.0
 PR_SET_PDEATHSIG = 1
+# What a library prints when an allocation fails before it aborts (Rust's
+# calamine: "memory allocation of 549755813888 bytes failed"; C++: bad_alloc).
+OUT_OF_MEMORY = (b"memory allocation of", b"bad_alloc", b"out of memory", b"MemoryError")
+LOG_TAIL_BYTES = 256 * 1024
 
 
 class ReadTimeout(Exception):
@@ -105,6 +109,30 @@ def enter_limits(max_memory_bytes: int, parent: int | None = None) -> None:
             pass
 
 
+def send_stderr_to(path: str | os.PathLike) -> None:
+    """Point this process's stderr (fd 2) at a file: what a dying library prints stays off the
+    user's terminal, and the parent reads it to tell memory from other crashes."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
+    except OSError:
+        return
+
+
+def ran_out_of_memory(path: str | os.PathLike) -> bool:
+    """Whether the end of the log at `path` (its last 256 KB) tells of an allocation failure."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            # the last lines, from where the dying message starts (a backtrace can follow it)
+            handle.seek(max(0, handle.tell() - LOG_TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return False
+    return any(marker in tail for marker in OUT_OF_MEMORY)
+
+
 def _raise_timeout(signum, frame):
     raise ReadTimeout(_ARMED.get("seconds", 0.0))
 
@@ -146,8 +174,9 @@ def _context():
     return multiprocessing.get_context(method)
 
 
-def _child(conn, parent: int, max_memory_bytes: int, func: Callable, args: tuple, kwargs: dict) -> None:
+def _child(conn, parent: int, max_memory_bytes: int, log: str, func: Callable, args: tuple, kwargs: dict) -> None:
     enter_limits(max_memory_bytes, parent)
+    send_stderr_to(log)
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
     import faulthandler
 
@@ -169,28 +198,40 @@ def run_contained(func: Callable, *args, max_memory_bytes: int, max_seconds: flo
     """`func(*args, **kwargs)` run in a child process within the limits; its return value.
 
     Raises ReadTimeout past `max_seconds` (the child is killed), MemoryError
-    when the child ran out of its address space, ChildDied when it died
+    when the child ran out of its address space (a MemoryError, or a library
+    that printed an allocation failure before it aborted), ChildDied when it died
     without an answer, RuntimeError carrying the text of any other exception.
     """
+    import tempfile
+
+    handle, log = tempfile.mkstemp(prefix="perfeval-read-", suffix=".log")
+    os.close(handle)
     receive, send = _context().Pipe(duplex=False)
     child = _context().Process(
-        target=_child, args=(send, os.getpid(), max_memory_bytes, func, args, kwargs), daemon=True,
+        target=_child, args=(send, os.getpid(), max_memory_bytes, log, func, args, kwargs), daemon=True,
     )
-    child.start()
-    send.close()
     try:
+        child.start()
+        send.close()
         if not receive.poll(max_seconds if max_seconds > 0 else None):
             raise ReadTimeout(max_seconds)
         try:
             kind, value = receive.recv()
         except (EOFError, OSError):
             child.join()
+            if ran_out_of_memory(log):
+                raise MemoryError from None
             raise ChildDied(child.exitcode) from None
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
+        if child.pid is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
         receive.close()
+        try:
+            os.unlink(log)
+        except OSError:
+            pass
     if kind == "memory":
         raise MemoryError
     if kind == "error":

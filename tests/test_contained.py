@@ -18,7 +18,7 @@ from helpers import ROOT, SEED, hang_workers_on
 from perfeval_xl import evaluate as evaluate_module
 from perfeval_xl.batch import discover, run_batch
 from perfeval_xl.cli import app
-from perfeval_xl.contained import ReadTimeout, run_contained
+from perfeval_xl.contained import ChildDied, ReadTimeout, run_contained
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.reading.preflight import DEFAULT_LIMITS, MB, Limits
 
@@ -227,3 +227,35 @@ def test_no_worker_outlives_a_killed_batch_even_stuck_in_c(tmp_path, monkeypatch
     finally:
         if batch.poll() is None:
             batch.kill()
+
+
+def _calamine_reads(data: bytes) -> int:
+    import io
+
+    import python_calamine as calamine
+
+    book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
+
+
+@linux_only
+def test_calamine_asked_for_512_gb_aborts_only_its_child(build, tmp_path):
+    """The real thing, not a stand-in: a cell at XFD1048576 handed to calamine untrimmed
+    makes it allocate for 17 billion cells; within 1 GB it aborts. The parent gets an answer."""
+    import io
+    import zipfile
+
+    source = build()
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>",
+                                    b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>', 1)
+            copy.writestr(info, data)
+    started = time.monotonic()
+    # calamine prints "memory allocation of 549755813888 bytes failed" and aborts: that is memory
+    with pytest.raises(MemoryError):
+        run_contained(_calamine_reads, out.getvalue(), max_memory_bytes=DEFAULT_LIMITS.max_memory_bytes, max_seconds=20)
+    assert time.monotonic() - started < 15

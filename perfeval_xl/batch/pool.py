@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..contained import ReadTimeout, deadline, enter_limits
+from ..contained import ReadTimeout, deadline, enter_limits, ran_out_of_memory, send_stderr_to
 from ..evaluate import evaluate_file, failed, memory_problem, sha256_of, timeout_problem
 from ..model import Result
 from ..problems import ERROR, problem
@@ -58,6 +58,7 @@ Item = tuple[int, str]    # (index in input order, path)
 # Marks the file a worker is reading: staging/.reading-<index>; one older than
 # the time limit names the file when a worker is killed past its deadline.
 READING_PREFIX = ".reading-"
+STDERR_PREFIX = ".stderr-"
 
 
 def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits: Limits = DEFAULT_LIMITS,
@@ -68,6 +69,9 @@ def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits:
     # A worker is a contained reader (contained.py): it dies with the batch, whatever
     # it is doing, and cannot take more than limits.max_memory_bytes.
     enter_limits(limits.max_memory_bytes, parent)
+    # What a dying library prints goes to a log in staging, not over the progress bar;
+    # the main process reads it to tell a file too complex from another crash.
+    send_stderr_to(Path(staging) / f"{STDERR_PREFIX}{os.getpid()}")
     _WORKER.update(profile=profile, staging=Path(staging), layout=layout, limits=limits)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
@@ -221,7 +225,10 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
                 continue
             if len(plan) == 1:      # alone: this file killed the worker
                 for index, path in suspects:
-                    yield outcome_of(index, crashed(path, profile, DIED, DIED_EN), None)
+                    if _last_worker_ran_out_of_memory(init):
+                        yield outcome_of(index, failed(path, "", profile, memory_problem(_limits(init))), None)
+                    else:
+                        yield outcome_of(index, crashed(path, profile, DIED, DIED_EN), None)
             else:
                 yield from run_local(suspects, plan[1:], init)
         if executor is not None:
@@ -234,6 +241,17 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
 
 def _limits(init: tuple) -> Limits:
     return init[3] if len(init) > 3 else DEFAULT_LIMITS
+
+
+def _last_worker_ran_out_of_memory(init: tuple) -> bool:
+    """Whether the worker that died last printed an allocation failure (its log is the newest)."""
+    logs = []
+    for log in Path(init[1]).glob(STDERR_PREFIX + "*"):
+        try:
+            logs.append((log.stat().st_mtime, str(log)))
+        except OSError:
+            continue
+    return bool(logs) and ran_out_of_memory(max(logs)[1])
 
 
 def _past_deadline(init: tuple) -> set[int]:
