@@ -174,8 +174,9 @@ def test_batch_kills_a_worker_stuck_in_c_and_records_a_timeout(tmp_path, monkeyp
     assert [r.get("error", {}).get("code") for r in records] == [None, "read-timeout", None]
     assert (report.scored, report.failed) == (2, 1)
     assert len(list((tmp_path / "out" / "annex").glob("*.xlsx"))) == 2
-    # killed once past the deadline and recorded: never run again in the slower stages
-    assert elapsed < 15
+    # killed once past the deadline (2 s + 0.5 s of CPU) and recorded, not run again in the two
+    # slower stages; the bound is loose for a loaded machine (alone it takes about 4 s)
+    assert elapsed < 30
 
 
 def _children(pid: int) -> set[int]:
