@@ -114,6 +114,21 @@ def test_check_of_a_hanging_reader_exits_with_one_line(monkeypatch):
 
 # --- what is not a regular file is never opened --------------------------------------------
 
+# Runs a command and prints the peak memory of it and all its descendants (RUSAGE_CHILDREN).
+_MEASURE = (
+    "import json, resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=60)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+    "print(json.dumps({'rc': done.returncode, 'out': done.stdout, 'err': done.stderr, 'peak_mb': peak}))\n"
+)
+
+
+def perfeval_measured(*args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", _MEASURE, sys.executable, "-m", "perfeval_xl", *args],
+                          capture_output=True, text=True, env=env, timeout=90)
+    return json.loads(done.stdout)
+
 
 @linux_only
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-urandom", "folder"])
@@ -126,14 +141,13 @@ def test_check_refuses_what_is_not_a_regular_file_at_once(tmp_path, kind):
         target.mkdir()
     else:
         target = Path("/dev/zero" if kind == "dev-zero" else "/dev/urandom")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "perfeval_xl", "check", str(target)], capture_output=True,
-                          text=True, env=env, timeout=20)
+    done = perfeval_measured("check", str(target))
     assert time.monotonic() - started < 10
-    assert done.returncode == 1, done.stderr
-    assert "(not-a-regular-file)" in done.stdout
-    assert done.stdout.count("\n") == 1
+    assert done["rc"] == 1, done["err"]
+    assert "(not-a-regular-file)" in done["out"]
+    assert done["out"].count("\n") == 1
+    assert done["peak_mb"] < 200        # nothing was read from the device
 
 
 @linux_only
@@ -141,10 +155,11 @@ def test_batch_of_dev_zero_and_a_good_file_scores_the_good_one(tmp_path):
     good = tmp_path / "good.xlsx"
     good.write_bytes(SEED.read_bytes())
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "perfeval_xl", "batch", "/dev/zero", str(good), "-o", str(out),
-                           "-w", "1"], capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode == 1, done.stderr
+    started = time.monotonic()
+    done = perfeval_measured("batch", "/dev/zero", str(good), "-o", str(out), "-w", "1")
+    assert time.monotonic() - started < 30
+    assert done["rc"] == 1, done["err"]
+    assert done["peak_mb"] < 300
     records = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r.get("error", {}).get("code") for r in records] == ["not-a-regular-file", None]
     assert len(list((out / "annex").glob("*.xlsx"))) == 1
