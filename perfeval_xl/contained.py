@@ -84,10 +84,27 @@ def die_with_parent() -> None:
         return
 
 
+# A forked child inherits its parent's address space: whatever that is (a server with
+# many threads may map more than the limit), the reading keeps at least this much room.
+MIN_HEADROOM = 256 * 1024 * 1024
+
+
+def _mapped_now() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def limit_memory(max_bytes: int) -> None:
     """Cap this process's address space; past it allocations fail (MemoryError, or a library aborts)."""
     if resource is None or max_bytes <= 0:
         return
+    max_bytes = max(max_bytes, _mapped_now() + MIN_HEADROOM)
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         soft = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
