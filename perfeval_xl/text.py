@@ -107,3 +107,17 @@ def text_of(value: object) -> str:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     return str(value).strip()
+
+
+def printable_path(name: str) -> str:
+    """A file name as every output shows it: bytes that are not UTF-8 written as `\\xd7`.
+
+    A name from a Chinese Windows zip is often GBK: Python holds its bytes
+    as lone surrogates, which no UTF-8 output (a record, a workbook, the
+    console) can encode. Valid names come back unchanged.
+    """
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:      # surrogates that are not escaped bytes (from Windows)
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")

@@ -7,7 +7,6 @@ import io
 import json
 import shutil
 from decimal import Decimal as D
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -3,17 +3,31 @@
 Everything is written first into a staging folder inside DIR and renamed
 into place only when the whole run is complete, so an interrupted run
 leaves DIR exactly as it was; Annex names are made unique in input order.
+
+DIR is ours alone while we write: a lock file says which run holds it;
+nothing inside DIR is followed through a symbolic link (a link planted as
+DIR/annex is refused); the commit is all or nothing (each output that is
+replaced is first moved aside into the staging folder, and moved back if a
+later one cannot be placed); staging folders left by killed runs are removed
+at the next start.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import shutil
 import signal
+import socket
+import stat
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import OutputError, UsageError
+from ..text import printable_path
 
 ANNEX_DIR = "annex"
 RESULTS_NAME = "results.jsonl"
@@ -22,7 +36,9 @@ SUMMARY_NAME = "summary.xlsx"
 # those it does not write again and never a file of anyone else's.
 MANIFEST_NAME = ".perfeval-annex-list"
 STAGING_PREFIX = ".perfeval-run-"
-STAGING_PREFIX = ".perfeval-run-"
+LOCK_NAME = ".perfeval-lock"
+# A lock file that cannot be read (its run died while writing it) is stale after this.
+UNREADABLE_LOCK_SECONDS = 60
 
 
 def output_paths(out_dir: str | Path) -> tuple[Path, Path, Path]:
@@ -62,53 +78,258 @@ def refuse_inputs_among_outputs(paths: list[str], out_dir: Path) -> None:
     for path in paths:
         real = os.path.realpath(path)
         if real in written or os.path.dirname(real) == annex_real:
-            raise UsageError(f"输入文件 {path} 位于输出位置，会被本次运行覆盖或删除；请换一个输出文件夹（-o）")
+            raise UsageError(f"输入文件 {printable_path(str(path))} 位于输出位置，会被本次运行覆盖或删除；请换一个输出文件夹（-o）")
 
 
 @contextmanager
 def uninterruptible() -> Iterator[None]:
-    """Ctrl-C is ignored while the outputs are renamed into place: DIR holds one run, never half of two."""
+    """Ctrl-C and SIGTERM are ignored while the outputs are renamed into place: DIR holds one run, never half of two."""
+    held = [sig for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if sig is not None]
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in held:
+            previous[sig] = signal.signal(sig, signal.SIG_IGN)
     except ValueError:          # not the main thread: signals are not ours to handle
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service stopping, `kill`) ends the run as Ctrl-C does: DIR unchanged, exit 130."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, AttributeError):
         previous = None
     try:
         yield
     finally:
         if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+            signal.signal(signal.SIGTERM, previous)
+
+
+# --- DIR is ours alone ---------------------------------------------------------------
+
+
+def _shown(path: Path) -> str:
+    return printable_path(str(path))
+
+
+def refuse_links(out_dir: Path) -> None:
+    """DIR/annex must be a real folder (or absent): a symbolic link there is never followed."""
+    annex_dir = out_dir / ANNEX_DIR
+    try:
+        info = os.lstat(annex_dir)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"无法读取 {_shown(annex_dir)}：{exc.strerror or exc}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise OutputError(f"{_shown(annex_dir)} 是符号链接，perfeval 不会跟随它写入或删除文件；请删除该链接或换一个输出文件夹（-o）")
+    if not stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{_shown(annex_dir)} 不是文件夹，附件1 无法放入；请移走它或换一个输出文件夹（-o）")
+
+
+class OutputLock:
+    """DIR/.perfeval-lock while a run writes into DIR: pid, host and start time of the holder."""
+
+    def __init__(self, out_dir: Path):
+        self.path = out_dir / LOCK_NAME
+        self.held = False
+
+    def acquire(self) -> None:
+        mine = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is None:      # stale: its run is gone
+                    try:
+                        os.unlink(self.path)
+                    except FileNotFoundError:
+                        pass
+                    continue
+                raise UsageError(
+                    f"输出文件夹 {_shown(self.path.parent)} 正被另一次运行使用（进程 {holder.get('pid', '?')}，"
+                    f"主机 {holder.get('host', '?')}，开始于 {holder.get('started', '?')}）；请等它结束或换一个输出文件夹（-o）。"
+                    f"若确认没有其他运行，删除 {_shown(self.path)} 后重试"
+                ) from None
+            except OSError as exc:
+                raise OutputError(f"无法写入输出文件夹 {_shown(self.path.parent)}：{exc.strerror or exc}") from exc
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(mine, handle, ensure_ascii=False)
+            self.held = True
+            return
+        raise UsageError(f"无法取得输出文件夹的锁 {_shown(self.path)}；请换一个输出文件夹（-o）")
+
+    def _holder(self) -> dict | None:
+        """Who holds the lock, or None when it is stale (its process is gone, on this host)."""
+        try:
+            info = os.lstat(self.path)
+            if not stat.S_ISREG(info.st_mode):
+                return {}      # something else is in the way: never removed
+            with open(self.path, encoding="utf-8") as handle:
+                holder = json.load(handle)
+            if not isinstance(holder, dict):
+                raise ValueError
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return None if time.time() - info.st_mtime > UNREADABLE_LOCK_SECONDS else {}
+        if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int) and not _alive(holder["pid"]):
+            return None
+        return holder
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                if json.load(handle).get("pid") != os.getpid():
+                    return
+            os.unlink(self.path)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_staging(out_dir: Path) -> None:
+    """Staging folders of runs that were killed (SIGKILL, a power cut): ours to remove, under the lock."""
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX):
+            continue
+        try:
+            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)      # the link itself, never what it points to
+            else:
+                shutil.rmtree(entry.path)  # rmtree never follows links inside
+        except OSError:
+            continue
+
+
+# --- the commit: all or nothing ----------------------------------------------------------
+
+
+class _Placing:
+    """Renames new outputs into place, keeping what each replaced, so that all can be undone."""
+
+    def __init__(self, backup: Path):
+        self.backup = backup
+        self.done: list[tuple[Path, Path | None]] = []     # (target, where its old file went)
+
+    def place(self, source: Path, target: Path, saved: Path) -> None:
+        try:
+            info = os.lstat(target)
+        except FileNotFoundError:
+            info = None
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            raise OSError(errno.EISDIR, "同名文件夹挡住了它", str(target))
+        if info is not None:
+            os.replace(target, saved)        # moves a link itself, never what it points to
+        try:
+            os.replace(source, target)
+        except OSError:
+            if info is not None:
+                os.replace(saved, target)
+            raise
+        self.done.append((target, saved if info is not None else None))
+
+    def undo(self) -> list[Path]:
+        """Put every replaced output back; the paths that could not be restored."""
+        lost = []
+        for target, saved in reversed(self.done):
+            try:
+                if saved is None:
+                    os.unlink(target)
+                else:
+                    os.replace(saved, target)
+            except OSError:
+                lost.append(target)
+        self.done.clear()
+        return lost
 
 
 def commit(staging: Path, out_dir: Path, written: set[str]) -> None:
+    """Rename the staged outputs into DIR, all or nothing; stale Annexes of the last run are removed.
+
+    Raises OutputError naming the file in the way when one output cannot be
+    placed; DIR then holds the previous outputs, whole.
+    """
     annex_dir, summary, results = output_paths(out_dir)
-    target = summary
+    refuse_links(out_dir)
+    backup = staging / ".previous"
+    placing = _Placing(backup)
+    target = annex_dir
+    made_annex_dir = False
     try:
-        # summary.xlsx first: the file most likely to be open in Excel, which
-        # on Windows refuses the rename; then nothing else has been replaced.
-        os.replace(staging / SUMMARY_NAME, summary)
-        target = results
-        os.replace(staging / RESULTS_NAME, results)
-        target = annex_dir
-        annex_dir.mkdir(exist_ok=True)
+        (backup / ANNEX_DIR).mkdir(parents=True)
+        made_annex_dir = not os.path.lexists(annex_dir)
+        if made_annex_dir:
+            annex_dir.mkdir()
         previous = read_manifest(annex_dir)
+        # summary.xlsx first: the file most likely to be open in Excel, which
+        # on Windows refuses the rename.
+        target = summary
+        placing.place(staging / SUMMARY_NAME, summary, backup / SUMMARY_NAME)
+        target = results
+        placing.place(staging / RESULTS_NAME, results, backup / RESULTS_NAME)
         with os.scandir(staging / ANNEX_DIR) as annexes:
-            for entry in annexes:
-                os.replace(entry.path, annex_dir / entry.name)
-        os.replace(staging / MANIFEST_NAME, annex_dir / MANIFEST_NAME)
+            names = sorted(entry.name for entry in annexes)
+        for name in names:
+            target = annex_dir / name
+            placing.place(staging / ANNEX_DIR / name, target, backup / ANNEX_DIR / name)
+        target = annex_dir / MANIFEST_NAME
+        placing.place(staging / MANIFEST_NAME, target, backup / MANIFEST_NAME)
     except OSError as exc:
-        raise OutputError(f"无法写入 {target}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）") from exc
-    for name in previous:
-        stale = annex_dir / name
-        if name.casefold() not in written and stale.is_file() and not stale.is_symlink():
+        lost = placing.undo()
+        if made_annex_dir:
             try:
-                stale.unlink()
+                annex_dir.rmdir()
             except OSError:
-                pass    # a stale Annex open elsewhere stays; the new ones are all in place
+                pass
+        kept = "此前的输出保持原样" if not lost else "未能恢复：" + "、".join(_shown(p) for p in lost)
+        raise OutputError(
+            f"无法放置 {_shown(Path(target))}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开，或被同名文件夹挡住？）；{kept}"
+        ) from exc
+    for name in previous:
+        if name.casefold() in written:
+            continue
+        stale = annex_dir / name
+        try:
+            if stat.S_ISREG(os.lstat(stale).st_mode):     # never through a link
+                os.replace(stale, backup / ANNEX_DIR / (".stale-" + name))
+        except OSError:
+            pass    # a stale Annex open elsewhere stays; the new ones are all in place
 
 
 def read_manifest(annex_dir: Path) -> list[str]:
     try:
-        lines = (annex_dir / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
+        fd = os.open(annex_dir / MANIFEST_NAME, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, encoding="utf-8") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return []
+            lines = handle.read(1 << 24).splitlines()
     except (OSError, UnicodeDecodeError):
         return []
     # Only plain names of ours: a line that names another folder is ignored.

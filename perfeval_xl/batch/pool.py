@@ -22,10 +22,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..evaluate import evaluate_path, failed, sha256_of
+from ..contained import ReadTimeout, deadline, enter_limits, ran_out_of_memory, send_stderr_to
+from ..evaluate import evaluate_path, failed, memory_problem, sha256_of, timeout_problem
 from ..model import Result
 from ..problems import ERROR, problem
 from ..profiles import Profile
+from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
 from ..writers.summary import Entry, entry_of
@@ -67,11 +69,24 @@ _WORKER: dict = {}
 Item = tuple[int, str]    # (index in input order, path)
 
 
-def _start_worker(profile: Profile, staging: str, layout: Layout | None) -> None:
+# Marks the file a worker is reading: staging/.reading-<index>; one older than
+# the time limit names the file when a worker is killed past its deadline.
+READING_PREFIX = ".reading-"
+STDERR_PREFIX = ".stderr-"
+
+
+def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits: Limits = DEFAULT_LIMITS,
+                  parent: int | None = None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the main
     # process decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(profile=profile, staging=Path(staging), layout=layout)
+    # A worker is a contained reader (contained.py): it dies with the batch, whatever
+    # it is doing, and cannot take more than limits.max_memory_bytes.
+    enter_limits(limits.max_memory_bytes, parent)
+    # What a dying library prints goes to a log in staging, not over the progress bar;
+    # the main process reads it to tell a file too complex from another crash.
+    send_stderr_to(Path(staging) / f"{STDERR_PREFIX}{os.getpid()}")
+    _WORKER.update(profile=profile, staging=Path(staging), layout=layout, limits=limits)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -88,8 +103,16 @@ def _score_chunk(items: list[Item]) -> list[Outcome]:
 
 
 def _score_one(index: int, path: str) -> Outcome:
-    profile, staging = _WORKER["profile"], _WORKER["staging"]
-    outcome, annexes = score_one(index, path, profile, _WORKER["layout"])
+    profile, staging, limits = _WORKER["profile"], _WORKER["staging"], _WORKER.get("limits", DEFAULT_LIMITS)
+    marker = staging / f"{READING_PREFIX}{index}"
+    marker.touch()
+    try:
+        with deadline(limits.max_seconds):
+            outcome, annexes = score_one(index, path, profile, _WORKER["layout"], limits=limits)
+    except ReadTimeout:     # past the deadline outside the reader (rendering the Annex)
+        outcome, annexes = outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), (None,)
+    finally:
+        marker.unlink(missing_ok=True)
     try:
         stage_annexes(staging, outcome, annexes)
         return outcome
@@ -107,7 +130,7 @@ def stage_annexes(staging: Path, outcome: Outcome, annexes: tuple[bytes | None, 
 
 def score_one(
     index: int, path: str, profile: Profile, layout: Layout | None, *,
-    read_from: str | None = None, created: datetime | None = None,
+    read_from: str | None = None, created: datetime | None = None, limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Outcome, tuple[bytes | None, ...]]:
     """One file's Outcome and the Annex workbook of each of its projects as bytes
     (None for a project that has none), in the order of `Outcome.parts`.
@@ -118,7 +141,7 @@ def score_one(
     """
     try:
         outcomes, annexes = [], []
-        for part, result in enumerate(evaluate_path(read_from or path, profile, display_path=path)):
+        for part, result in enumerate(evaluate_path(read_from or path, profile, display_path=path, limits=limits)):
             if not result.ok:
                 outcomes.append(outcome_of(index, result, None, part))
                 annexes.append(None)
@@ -127,6 +150,8 @@ def score_one(
                 annexes.append(render_annex(result, layout, created=created))
         first = replace(outcomes[0], more=tuple(outcomes[1:]))
         return first, tuple(annexes)
+    except MemoryError:
+        return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), (None,)
     except Exception as exc:   # a bug on one file must cost only that file
         reason = _reason(exc)
         return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), (None,)
@@ -176,7 +201,7 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     # process table is the only handle); on Ctrl-C we do not wait for the
     # workers to finish their files.
     for process in list(getattr(executor, "_processes", {}).values()):
-        process.terminate()
+        process.kill()      # at once, even a worker busy in C code
     executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -216,10 +241,20 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
             in_flight.clear()
             executor.shutdown(wait=True)
             executor = None
-            suspects.sort()
+            # A file read past the time limit killed its worker (contained.deadline's
+            # hard stop): it is recorded, not run again.
+            timed_out = _past_deadline(init)
+            for index, path in sorted(item for item in suspects if item[0] in timed_out):
+                yield outcome_of(index, failed(path, "", profile, timeout_problem(_limits(init).max_seconds)), None)
+            suspects = sorted(item for item in suspects if item[0] not in timed_out)
+            if not suspects:
+                continue
             if len(plan) == 1:      # alone: this file killed the worker
                 for index, path in suspects:
-                    yield outcome_of(index, crashed(path, profile, DIED, DIED_EN), None)
+                    if _last_worker_ran_out_of_memory(init):
+                        yield outcome_of(index, failed(path, "", profile, memory_problem(_limits(init))), None)
+                    else:
+                        yield outcome_of(index, crashed(path, profile, DIED, DIED_EN), None)
             else:
                 yield from run_local(suspects, plan[1:], init)
         if executor is not None:
@@ -228,6 +263,36 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
     finally:
         if executor is not None:      # Ctrl-C, or the consumer stopped early
             _stop(executor)
+
+
+def _limits(init: tuple) -> Limits:
+    return init[3] if len(init) > 3 else DEFAULT_LIMITS
+
+
+def _last_worker_ran_out_of_memory(init: tuple) -> bool:
+    """Whether the worker that died last printed an allocation failure (its log is the newest)."""
+    logs = []
+    for log in Path(init[1]).glob(STDERR_PREFIX + "*"):
+        try:
+            logs.append((log.stat().st_mtime, str(log)))
+        except OSError:
+            continue
+    return bool(logs) and ran_out_of_memory(max(logs)[1])
+
+
+def _past_deadline(init: tuple) -> set[int]:
+    """Indices whose reading marker is older than the time limit; every marker is removed."""
+    staging, limit = Path(init[1]), _limits(init).max_seconds
+    late: set[int] = set()
+    now = time.time()
+    for marker in staging.glob(READING_PREFIX + "*"):
+        try:
+            if now - marker.stat().st_mtime >= limit:
+                late.add(int(marker.name[len(READING_PREFIX):]))
+            marker.unlink()
+        except (OSError, ValueError):
+            continue
+    return late
 
 
 def in_order(outcomes: Iterator[Outcome], arrived: Callable[[Outcome], None]) -> Iterator[Outcome]:

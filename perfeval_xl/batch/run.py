@@ -21,16 +21,19 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Interrupted
+from ..errors import Interrupted, OutputError
+from ..text import printable_path
 from ..profiles import Profile
+from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout
 from ..writers.summary import SummaryWriter
 from .outputs import (
-    ANNEX_DIR, MANIFEST_NAME, RESULTS_NAME, STAGING_PREFIX, SUMMARY_NAME, AnnexNames, commit,
-    refuse_inputs_among_outputs, uninterruptible,
+    ANNEX_DIR, MANIFEST_NAME, RESULTS_NAME, STAGING_PREFIX, SUMMARY_NAME, AnnexNames, OutputLock, commit,
+    refuse_inputs_among_outputs, refuse_links, remove_stale_staging, sigterm_as_interrupt, uninterruptible,
 )
 from .pool import Outcome, in_order, plan, run_local
 
@@ -70,6 +73,7 @@ def run_batch(
     layout: Layout | None = None,
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
     """Score every file and write DIR/annex/, DIR/results.jsonl and DIR/summary.xlsx.
 
@@ -86,9 +90,7 @@ def run_batch(
     started = time.monotonic()
     out_dir = Path(out_dir)
     refuse_inputs_among_outputs(paths, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     report = Report(files=len(paths), out_dir=out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     counts = {"done": 0, "failed": 0}
 
     def arrived(outcome: Outcome) -> None:
@@ -97,22 +99,35 @@ def run_batch(
         if progress is not None:
             progress(counts["done"], counts["failed"])
 
+    with _disk_errors(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+    refuse_links(out_dir)
+    lock = OutputLock(out_dir)
+    lock.acquire()
+    staging = None
     try:
-        if scheduler is not None:
-            from .cluster import run_on_cluster
+        with sigterm_as_interrupt():
+            remove_stale_staging(out_dir)
+            with _disk_errors(out_dir):
+                staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+            if scheduler is not None:
+                from .cluster import run_on_cluster
 
-            finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler)
-        else:
-            init = (profile, str(staging), layout)
-            finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
-        outcomes = in_order(finished, arrived)
-        written = _write_staged(outcomes, staging, profile, report)
-        with uninterruptible():
-            commit(staging, out_dir, written)
+                finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler)
+            else:
+                init = (profile, str(staging), layout, limits, os.getpid())
+                finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
+            outcomes = in_order(finished, arrived)
+            with _disk_errors(out_dir):
+                written = _write_staged(outcomes, staging, profile, report)
+            with uninterruptible():
+                commit(staging, out_dir, written)
     except KeyboardInterrupt:
         raise Interrupted(counts["done"], len(paths)) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
     report.seconds = time.monotonic() - started
     return report
 
@@ -147,6 +162,21 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
 
 
 FAILURES_LISTED = 10
+
+
+@contextmanager
+def _disk_errors(out_dir: Path) -> Iterator[None]:
+    """A read-only or full disk is one line (OutputError, exit 1), never a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        where = printable_path(exc.filename if isinstance(exc.filename, str) else str(out_dir))
+        raise OutputError(f"无法写入 {where}：{exc.strerror or exc}（磁盘已满或只读？）；输出文件夹保持原样") from exc
+    except Exception as exc:
+        # xlsxwriter wraps the OSError of a full disk in its own FileCreateError.
+        if type(exc).__module__.startswith("xlsxwriter"):
+            raise OutputError(f"无法写入 {printable_path(str(out_dir))}：{exc}（磁盘已满或只读？）；输出文件夹保持原样") from exc
+        raise
 
 
 def _count(report: Report, outcome: Outcome) -> None:

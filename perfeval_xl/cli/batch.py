@@ -43,6 +43,7 @@ def batch(
 
     from ..batch import discover, output_paths, run_batch
     from ..errors import Interrupted, UsageError
+    from ..text import printable_path
 
     if workers is not None and workers < 1:
         raise UsageError(f"--workers 应为不小于 1 的整数，而不是 {workers}")
@@ -54,7 +55,7 @@ def batch(
     annex_layout = load_layout_option(layout)
     found = discover(inputs, exclude=output_paths(out_dir))
     for folder in found.unreadable:
-        typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
+        typer.echo(f"perfeval: 无法读取 {printable_path(str(folder))}，已跳过", err=True)
     if not found.paths:
         raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
     err = console(stderr=True)

@@ -29,8 +29,9 @@ def check(
 
     require_inputs(intakes, folders=False)
     rules = load_profile_option(profile)
-    # A workbook of several Annex forms gives one result per project.
-    results = [result for path in intakes for result in evaluate_path(path, rules)]
+    # Each file is read in a child process within the memory and time limits (contained.py);
+    # a workbook of several Annex forms gives one result per project.
+    results = [result for path in intakes for result in evaluate_path(path, rules, contained=True)]
     if as_json:
         for result in results:
             typer.echo(to_json(result))

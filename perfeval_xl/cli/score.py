@@ -39,7 +39,7 @@ def score(
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
     # A workbook of several Annex forms holds several projects: one Annex each.
-    results = evaluate_path(intake, rules)
+    results = evaluate_path(intake, rules, contained=True)   # in a child process within the limits
     if all(result.failure is not None for result in results):
         for result in results:
             if as_json:
@@ -79,7 +79,7 @@ def _write_one(result, intake: Path, out_dir: Path, annex_layout, as_json: bool,
     )
     typer.echo(f"已写出：{written}")
     if errors:
-        typer.echo(f"有 {errors} 个错误级问题：运行 perfeval check {intake} 查看每个问题及修改方法")
+        typer.echo(f"有 {errors} 个错误级问题：运行 perfeval check {result.source_path} 查看每个问题及修改方法")
 
 
 def _rate(rate) -> str:

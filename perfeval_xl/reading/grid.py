@@ -74,8 +74,11 @@ def load_sheets(
         raise
     except Exception as exc:  # a damaged container that passed the pre-flight checks
         raise IntakeError(problem("file-unreadable", ERROR, reason=_reason(exc))) from exc
-    if trimmed.data is None and _FORMAT_OF_SUFFIX.get(path.suffix.lower()) != container.format:
-        # calamine goes by the name: a .xls saved as .xlsx is handed over by content.
+    if trimmed.data is None and (
+        _FORMAT_OF_SUFFIX.get(path.suffix.lower()) != container.format or not _utf8_name(path)
+    ):
+        # calamine goes by the name: a .xls saved as .xlsx is handed over by content;
+        # and it takes a path as UTF-8 only: a GBK name from a Windows zip is handed over by content too.
         trimmed.data = path.read_bytes()
     try:
         if trimmed.data is not None:
@@ -133,6 +136,14 @@ def _open_zip(source, container: Container | None):
     if container is not None and container.inflated is not None:
         return container.inflated
     return zipfile.ZipFile(source)
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _reason(exc: Exception) -> str:

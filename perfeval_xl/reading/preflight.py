@@ -52,6 +52,10 @@ class Limits:
     max_cols: int = 200                    # columns read per sheet
     max_cells: int = 3_000_000             # cells of all sheets an .xls/.ods may make the reader hold
     max_cell_chars: int = 32_767           # characters of one cell's text (Excel's own limit)
+    # Containment (perfeval_xl/contained.py): what the process reading one file may use.
+    max_memory_bytes: int = 1024 * MB      # address space of the reading process (RLIMIT_AS)
+    max_seconds: float = 30.0              # wall-clock time to read and score one file
+    max_findings: int = 200                # findings kept for one file; the rest are counted
 
 
 DEFAULT_LIMITS = Limits()

@@ -27,6 +27,13 @@ from ..profiles import Profile
 from ..text import normalise
 
 ONE = Decimal(1)
+# A rate or completion this large cannot be shown (a float overflows to infinity
+# far below Decimal's range): it is kept blank, with a finding; the score stands.
+MAX_RATIO = Decimal("1e15")
+
+
+def showable(ratio: Decimal | None) -> bool:
+    return ratio is None or (ratio.is_finite() and abs(ratio) < MAX_RATIO)
 
 _LEVEL_WORDS = {
     ACHIEVED: ("达成年度指标", "达成", "已达成", "达成预期指标", "完成", "已完成", "按期完成", "按时完成", "已按期完成", "达到", "达标", "是"),
@@ -62,6 +69,10 @@ def score_budget(budget: BudgetTable, budget_row: SpecialRow | None, profile: Pr
                     executed=executed, annual=annual, rate=percent_text(rate),
                 )
             )
+    if not showable(rate):
+        found.append(problem("ratio-out-of-range", WARNING, BUDGET_SHEET, cells.get(ANNUAL),
+                             what="预算执行率", what_en="execution rate", value=f"{rate:.6E}"))
+        rate = None
     received = amounts.get(RECEIVED) if budget.received_reported else None
     return (
         BudgetScore(
@@ -151,6 +162,10 @@ def _score_row(row: IndicatorRow, weight: Decimal, target: Target, profile: Prof
     if actual.operator_copied:
         found.append(problem("operator-in-actual", WARNING, INDICATOR_SHEET, row.cell("actual"), actual=actual_text, value=actual.value))
     completion, score, rule, arithmetic = quantitative(target, actual.value, weight, profile)
+    if not showable(completion):
+        found.append(problem("ratio-out-of-range", WARNING, INDICATOR_SHEET, row.cell("target"),
+                             what="完成率", what_en="completion", value=f"{completion:.6E}"))
+        completion = None
     return _result(row, weight, target.kind, target, actual, None, completion, score, True, rule, arithmetic), found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 
 from ..display import half_up
@@ -13,9 +14,12 @@ RATE_PLACES = Decimal("0.0001")
 
 
 def _num(value: Decimal | None, places: Decimal = Decimal("0.01")) -> float | None:
-    if value is None:
+    if value is None or not value.is_finite():
         return None
-    return float(half_up(value, places))
+    number = float(half_up(value, places))
+    # No figure of the record may be Infinity or NaN (not JSON); scoring blanks such
+    # ratios with a finding, and this keeps any other figure from printing one.
+    return number if math.isfinite(number) else None
 
 
 def _indicator(item: IndicatorScore) -> dict:
@@ -73,4 +77,5 @@ def to_record(result: Result) -> dict:
 
 
 def to_json(result: Result, *, indent: int | None = None) -> str:
-    return json.dumps(to_record(result), ensure_ascii=False, indent=indent, sort_keys=False)
+    # allow_nan=False: a non-finite number that got this far is a bug, never invalid JSON.
+    return json.dumps(to_record(result), ensure_ascii=False, indent=indent, sort_keys=False, allow_nan=False)

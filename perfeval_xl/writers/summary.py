@@ -16,6 +16,8 @@ always written with write_string: it never becomes a formula.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -189,7 +191,17 @@ class _Tally:
 
 
 def _ratio(part: Decimal, whole: Decimal) -> float | None:
-    return None if not whole else float(part / whole)
+    return None if not whole else finite(part / whole)
+
+
+def finite(value) -> float | None:
+    """A figure as a float for the workbook, or None (a blank cell) when it has none:
+    xlsxwriter refuses infinity and NaN, and a run must never die on one project's figure."""
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def display_width(value: str) -> int:
@@ -223,8 +235,10 @@ class _Sheet:
                 self.ws.write_string(self.row, col, shown, style)
                 if self.widths[col] < MAX_WIDTH:
                     self.widths[col] = max(self.widths[col], min(MAX_WIDTH, display_width(shown) + 2))
+            elif finite(value) is None:
+                self.ws.write_blank(self.row, col, None, style)
             else:
-                self.ws.write_number(self.row, col, float(value), style)
+                self.ws.write_number(self.row, col, finite(value), style)
                 self.widths[col] = max(self.widths[col], self.NUMBER_WIDTH)
         return self.row
 
@@ -342,24 +356,25 @@ class SummaryWriter:
             ws.write_string(row, 0, grade, s.center)
             ws.write_number(row, 1, tally.projects, s.cell_int)
             self._share(row, 2, _ratio(Decimal(tally.projects), Decimal(total.projects)))
-            ws.write_number(row, 3, float(tally.annual), s.cell_money)
+            self._share(row, 3, finite(tally.annual), s.cell_money)
             self._share(row, 4, _ratio(tally.annual, total.annual))
         last = len(self.grades) + 1
         ws.write_string(last, 0, "合计", s.total_label)
         ws.write_number(last, 1, total.projects, s.cell_int)
         self._share(last, 2, 1.0 if total.projects else None)
-        ws.write_number(last, 3, float(total.annual), s.cell_money)
+        self._share(last, 3, finite(total.annual), s.cell_money)
         self._share(last, 4, 1.0 if total.annual else None)
         if not total.projects:
             ws.write_string(last + 2, 0, "没有评分成功的项目，未生成图表。", s.plain)
             return
         self._charts(last + 2)
 
-    def _share(self, row: int, col: int, value: float | None) -> None:
+    def _share(self, row: int, col: int, value: float | None, style=None) -> None:
+        style = style or self.styles.cell_rate
         if value is None:
-            self.grade_sheet.write_blank(row, col, None, self.styles.cell_rate)
+            self.grade_sheet.write_blank(row, col, None, style)
         else:
-            self.grade_sheet.write_number(row, col, value, self.styles.cell_rate)
+            self.grade_sheet.write_number(row, col, value, style)
 
     def _charts(self, top: int) -> None:
         wb, ws = self.workbook, self.grade_sheet

@@ -103,3 +103,14 @@ def annex_samples():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+HANG_HOOK = "PERFEVAL_TEST_HANG_WORKER_ON"
+
+
+def hang_workers_on(monkeypatch, name: str) -> None:
+    """Worker processes started from now on spin for ever in C code on a file called `name`."""
+    import os
+
+    monkeypatch.setenv(HANG_HOOK, name)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_KILLER), os.environ.get("PYTHONPATH")])))

@@ -1,24 +1,32 @@
-"""TEST ONLY: makes a worker process die like a crashing reader, for the batch tests.
+"""TEST ONLY: makes a worker process die or hang like a crashing reader, for the batch tests.
 
-On PYTHONPATH only while a test asks for it (helpers.kill_workers_on). In
-every Python process started then, the scoring function of the local pool
-and of the Dask workers is wrapped: a file whose name is
-$PERFEVAL_TEST_KILL_WORKER_ON kills its process with SIGKILL, as a segfault
-in a reader would.
+On PYTHONPATH only while a test asks for it (helpers.kill_workers_on,
+helpers.hang_workers_on). In every Python process started then, the scoring
+function of the local pool and of the Dask workers is wrapped: a file whose
+name is $PERFEVAL_TEST_KILL_WORKER_ON kills its process with SIGKILL, as a
+segfault in a reader would; one named $PERFEVAL_TEST_HANG_WORKER_ON spins
+for ever in C code that holds the GIL and never looks at signals, as a
+reader stuck in a loop would.
 """
 
 import os
 import signal
 
 _NAME = os.environ.get("PERFEVAL_TEST_KILL_WORKER_ON")
+_HANG = os.environ.get("PERFEVAL_TEST_HANG_WORKER_ON")
 
-if _NAME:
+if _NAME or _HANG:
     from perfeval_xl.batch import cluster, pool
 
     def _wrap(score_one):
         def killing(index, path, *args, **kwargs):
-            if os.path.basename(path) == _NAME:
+            if _NAME and os.path.basename(path) == _NAME:
                 os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+            if _HANG and os.path.basename(path) == _HANG:
+                import collections
+                import itertools
+
+                collections.deque(itertools.repeat(1), maxlen=0)   # never returns, never sees a signal
             return score_one(index, path, *args, **kwargs)
         return killing
 
