@@ -383,4 +383,23 @@ CATALOGUE: dict[str, Entry] = {
         why='scoring.md §8。',
         fix='如实填写全年实际完成情况，写明实际数据。',
     ),
+    # --- issue 13 ---
+    'file-too-complex': Entry(
+        message='文件内容过于复杂，读取需要 {need}，超过上限 {limit}（{what}），未读取',
+        message_en='the file would take {need} to read, over the {limit} limit ({what_en}); not read',
+        severity='错误 error',
+        cell='无（整个文件）',
+        meaning='读取前按文件自身的结构估算表格库要占用的内存：各工作表读取的行×列、被引用的文字总量（共享字符串×引用次数、ODS 重复的文字单元格、.xls 的共享字符串表）。超过上限的文件不读取、不评分，以免一个文件耗尽内存。正常的填报表远低于上限。',
+        why='异常文件专项 (hostile files)：几十 KB 的文件可以让表格库占用数 GB 内存；上限在调用表格库之前检查。',
+        fix='删除表格中大量重复的长文字和多余的行列，只保留填报内容后另存为 .xlsx 再提交。',
+    ),
+    'formats-unreadable': Entry(
+        message='无法读取工作簿的单元格格式（{reason}），百分比格式、错误值和公式未能识别，相关单元格按原始数值读取',
+        message_en='the cell formats could not be read ({reason}); percent formats, error values and formulas were not recognised',
+        severity='警告 warning',
+        cell='无（整个文件）',
+        meaning='读取数值后，还要读取单元格格式（styles.xml 的数字格式、ODS 的数据样式）以识别百分比格式、Excel 错误值和没有计算结果的公式。格式部分无法读取时给出本提示：显示为 98% 的单元格会按 0.98 计，评分可能因此不同。',
+        why='intake.md：百分比格式改变数值的含义；读不到格式时必须说明，不能悄悄改变得分。',
+        fix='在 Excel/WPS 中打开原表另存为 .xlsx 后重新提交；或把百分比直接写成“98%”这样的文字。',
+    ),
 }

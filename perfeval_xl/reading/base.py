@@ -30,6 +30,7 @@ class Trimmed:
     """What calamine should read, and the sheets that were cut."""
 
     data: bytes | None = None                    # a trimmed copy, or None: read the file as it is
+    stream: bytes | None = None                  # .xls: the workbook stream as calamine will read it
     oversize: dict[str, tuple[int, int]] = field(default_factory=dict)   # sheet -> (rows, cols) in the file
 
 

@@ -17,12 +17,19 @@ sees a file, `preflight` answers from cheap facts:
 
 Each limit is a named setting of `Limits`; each refusal is one finding with
 its own code (docs/security.md lists them). Sheet sizes are bounded
-separately by trim.py, which needs to look at the sheets themselves.
+separately by xlsx.py, ods.py and xls.py, which look at the sheets themselves.
+
+The file is read once (`read_file`, bounded by `max_file_bytes`): the same
+bytes are checked here, hashed, handed to calamine and scanned for formats,
+so a file swapped on disk in between cannot be read unchecked.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -52,6 +59,7 @@ class Limits:
     max_cols: int = 200                    # columns read per sheet
     max_cells: int = 3_000_000             # cells of all sheets an .xls/.ods may make the reader hold
     max_cell_chars: int = 32_767           # characters of one cell's text (Excel's own limit)
+    max_text_chars: int = 20_000_000       # characters of text the reader would copy into the cells it keeps
 
 
 DEFAULT_LIMITS = Limits()
@@ -120,32 +128,53 @@ def unreadable(reason: str) -> IntakeError:
     return IntakeError(problem("file-unreadable", ERROR, reason=reason))
 
 
+def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of a regular file, read once and never more than the size limit allows."""
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise unreadable("不是普通文件（是目录、设备或管道），未读取")
+        if info.st_size > limits.max_file_bytes:
+            raise IntakeError(problem("file-too-large", ERROR, size=human_size(info.st_size),
+                                      limit=human_size(limits.max_file_bytes)))
+        data = handle.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:   # it grew while we read it
+        raise IntakeError(problem("file-too-large", ERROR, size="超过 " + human_size(limits.max_file_bytes),
+                                  limit=human_size(limits.max_file_bytes)))
+    return data
+
+
 def preflight(path: Path, limits: Limits = DEFAULT_LIMITS) -> Container:
-    """Check a file before any spreadsheet library opens it.
+    """`preflight_data` of a file on disk (read once, bounded)."""
+    return preflight_data(read_file(path, limits), path.name, limits)
+
+
+def preflight_data(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Container:
+    """Check a file's bytes before any spreadsheet library sees them.
 
     Raises IntakeError with one file-level finding when the file must not be
     read; returns the real format and any notes otherwise.
     """
-    size = path.stat().st_size
+    size = len(data)
     if size == 0:
         raise unreadable("文件为空（0字节）")
     if size > limits.max_file_bytes:
         raise IntakeError(
             problem("file-too-large", ERROR, size=human_size(size), limit=human_size(limits.max_file_bytes))
         )
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    head = data[:4096]
     if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
-        container = check_zip(path, size, limits)
+        container = check_zip(data, limits)
     elif head.startswith(OLE_MAGIC):
-        container = check_ole(path.read_bytes())
+        container = check_ole(data)
     else:
         raise unreadable(describe_other(head))
-    claimed = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}.get(path.suffix.lower())
+    suffix = Path(name).suffix.lower()
+    claimed = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}.get(suffix)
     if claimed and claimed != container.format:
         container.notes.append(
             problem(
-                "file-type-mismatch", INFO, suffix=path.suffix.lower(),
+                "file-type-mismatch", INFO, suffix=suffix,
                 actual=_FORMAT_NAMES[container.format], actual_en=_FORMAT_NAMES_EN[container.format],
             )
         )
@@ -219,12 +248,13 @@ def _bomb(part: str, size: int, compressed: int) -> IntakeError:
     return IntakeError(problem("zip-bomb", ERROR, part=part, size=human_size(size), ratio=ratio))
 
 
-def check_zip(path: Path, size: int, limits: Limits) -> Container:
-    entries = _directory_count(path, size)
+def check_zip(data: bytes, limits: Limits) -> Container:
+    size = len(data)
+    entries = _directory_count(data, size)
     if entries > limits.max_parts:
         raise unreadable(f"压缩包内有 {entries} 个部件，超过上限 {limits.max_parts}，未读取")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise unreadable(f"文件已损坏或不完整（{str(exc)[:120] or type(exc).__name__}）") from exc
     with archive:
@@ -245,11 +275,11 @@ def check_zip(path: Path, size: int, limits: Limits) -> Container:
         # Then inflate each part once, in chunks, to see whether the directory told the truth.
         keep = sum(info.file_size for info in infos) <= KEEP_INFLATED_BYTES
         inflated = InflatedZip(infos) if keep else None
-        with open(path, "rb") as handle:
+        with io.BytesIO(data) as handle:
             for info in infos:
-                data = _verify_part(handle, info, limits, keep=keep)
+                part = _verify_part(handle, info, limits, keep=keep)
                 if inflated is not None:
-                    inflated.add(info, data)
+                    inflated.add(info, part)
     container = Container(fmt, inflated=inflated)
     if any(_MACRO_PARTS.search(name) for name in names):
         container.notes.append(problem("macros-ignored", INFO))
@@ -263,11 +293,9 @@ def _check_sizes(part: str, inflated: int, compressed: int, limits: Limits) -> N
         raise _bomb(part, inflated, compressed)
 
 
-def _directory_count(path: Path, size: int) -> int:
+def _directory_count(data: bytes, size: int) -> int:
     """Entries the zip's end record announces, read before zipfile builds them all."""
-    with open(path, "rb") as handle:
-        handle.seek(max(0, size - (65536 + 22)))
-        tail = handle.read()
+    tail = data[max(0, size - (65536 + 22)):]
     at = tail.rfind(EMPTY_ZIP_MAGIC)
     if at < 0 or len(tail) - at < 22:
         raise unreadable("文件不完整（压缩包缺少结尾目录，可能在下载或拷贝时被截断）")
@@ -399,7 +427,7 @@ def check_ole(data: bytes) -> Container:
     names = {name.lower() for name in ole.names()}
     if "encryptioninfo" in names or "encryptedpackage" in names:
         raise IntakeError(problem("file-encrypted", ERROR))
-    stream = ole.find("Workbook", "Book")
+    stream = ole.workbook_stream()
     if stream is None:
         if "worddocument" in names:
             raise unreadable("文件内容是 Word 97-2003 文档（.doc），不是表格")
