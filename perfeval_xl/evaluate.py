@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from .model import ZERO, BudgetScore, IndicatorScore, Intake, Result
-from .problems import ERROR, Problem, problem, sort_key
+from .problems import ERROR, IntakeError, Problem, problem, sort_key
 from .profiles import Profile
-from .reading.intake import read_intake
-from .reading.preflight import DEFAULT_LIMITS
+from .reading.intake import read_intake_data
+from .reading.preflight import read_file
 from .rules.checks import run_checks
 from .rules.scoring import score_budget, score_indicator
 
@@ -72,13 +72,16 @@ def evaluate_file(path: str | Path, profile: Profile, *, display_path: str | Non
     path = Path(path)
     shown = display_path or str(path)
     try:
-        # An over-size file is refused by read_intake; it is not worth reading whole to hash it.
-        digest = sha256_of(path) if path.stat().st_size <= DEFAULT_LIMITS.max_file_bytes else ""
+        # Read once: the same bytes are hashed, checked and read (an over-size file is not read at all).
+        data = read_file(path)
+    except IntakeError as exc:
+        return failed(shown, "", profile, exc.problem)
     except OSError as exc:
         failure = problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")
         return failed(shown, "", profile, failure)
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        intake, reader_problems = read_intake(path)
+        intake, reader_problems = read_intake_data(data, path.name)
         if intake is None:
             file_level = [p for p in reader_problems if p.cell is None and p.code in FILE_LEVEL_CODES]
             failure = file_level[0] if file_level else sorted(reader_problems, key=sort_key)[0]

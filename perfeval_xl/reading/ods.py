@@ -31,11 +31,10 @@ _CELLS = ("table-cell", "covered-table-cell")
 
 
 def _count(attrs: dict[str, str], name: str) -> int:
-    value = attribute(attrs, name)
-    if value is None:
-        return 1
-    value = value.strip()
-    return max(1, int(value)) if value.isdigit() else 1
+    """A repeat count; of several spellings (a decoy `foo:number-rows-repeated="1"` beside the
+    real one), the largest, so that a decoy can only make us measure more, never less."""
+    counts = [int(v.strip()) for k, v in attrs.items() if local(k) == name and v.strip().isdigit()]
+    return max(1, max(counts)) if counts else 1
 
 
 @dataclass
