@@ -416,3 +416,40 @@ def test_measured_extent_is_calamines(body):
         assert (scan.rows, scan.cols) == (0, 0)
     else:
         assert (scan.rows, scan.cols) == (sheet.end[0] + 1, sheet.end[1] + 1)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice makes the .xls")
+def test_xls_sst_string_on_a_sheet_not_read_is_too_complex(clean, tmp_path):
+    """One 32,767-character string in 1,000 cells of 填报说明, saved as .xls by LibreOffice:
+    calamine would copy it into every cell of a sheet perfeval does not even read."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(clean)
+    notes = book["填报说明"]
+    long = "长" * 32_767
+    for r in range(20, 30):
+        for c in range(1, 101):
+            notes.cell(r, c, long)
+    book.save(tmp_path / "notes.xlsx")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "xls",
+                    "--outdir", str(tmp_path / "out"), str(tmp_path / "notes.xlsx")], check=True, capture_output=True, timeout=180)
+    report = in_child(tmp_path / "out" / "notes.xls")
+    assert report["failure"] == "file-too-complex", report
+
+
+def test_ods_cut_of_self_closing_cells_is_well_formed_and_read():
+    """LibreOffice ends each row with `<table:table-cell table:number-columns-repeated="…"/>`:
+    cutting past the columns must leave well-formed XML that calamine reads to the limits."""
+    import python_calamine
+    from xml.dom.minidom import parseString
+
+    from perfeval_xl.reading.ods import prepare_ods
+
+    with zipfile.ZipFile(FIXTURES / "seed.ods") as archive:
+        trimmed, _ = prepare_ods(archive, {"绩效指标"}, Limits(max_rows=8, max_cols=3))
+    assert trimmed.oversize == {"绩效指标": (10, 11)}
+    with zipfile.ZipFile(io.BytesIO(trimmed.data)) as copy:
+        parseString(copy.read("content.xml"))
+    sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(trimmed.data)).get_sheet_by_name("绩效指标")
+    assert (sheet.height, sheet.width) == (8, 3)

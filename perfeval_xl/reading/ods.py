@@ -23,7 +23,7 @@ from xml.sax.saxutils import quoteattr
 
 from .base import Sheet, Trimmed, held, over, rezip
 from .preflight import Limits
-from .xmlscan import ascii_compatible, attribute, local, parse, parser, tag_end
+from .xmlscan import ascii_compatible, attribute, element_end, local, parse, parser, tag_end
 
 # An error value as LibreOffice shows it in a cell's text (#DIV/0!, #N/A, Err:502 is not one).
 _ERROR_TEXT = re.compile(r"#[A-Z0-9/!?]{2,8}")
@@ -241,6 +241,7 @@ def _rewrite(content: bytes, tables: list[_Table], limits: Limits) -> bytes:
             if first >= limits.max_cols:
                 emit(made.CurrentByteIndex)
                 state["skip"] = 1
+                state["skip_start"] = made.CurrentByteIndex
             elif first + span > limits.max_cols:
                 set_count(name, attrs, "number-columns-repeated", limits.max_cols - first)
 
@@ -248,7 +249,7 @@ def _rewrite(content: bytes, tables: list[_Table], limits: Limits) -> bytes:
         if state["skip"]:
             state["skip"] -= 1
             if not state["skip"]:
-                state["last"] = tag_end(content, made.CurrentByteIndex)
+                state["last"] = element_end(content, state["skip_start"], made.CurrentByteIndex)
             return
         if local(name) == "table" and stack:
             if state["cut_from"] == len(stack):

@@ -31,7 +31,7 @@ from pathlib import PurePosixPath
 from ..problems import ERROR, IntakeError, problem
 from .base import Sheet, Trimmed, is_percent_code, over, rezip
 from .preflight import Limits
-from .xmlscan import ascii_compatible, attribute, local, parse, parser, tag_end
+from .xmlscan import ascii_compatible, attribute, element_end, local, parse, parser, tag_end, text_of
 
 PERCENT_BUILTIN = frozenset({9, 10})     # 0% and 0.00%
 _VALUE_EVEN_IF_EMPTY = frozenset({"str", "d"})   # calamine keeps these cells with an empty <v>
@@ -78,23 +78,32 @@ _CODES = {"c": _C, "v": _V, "f": _F, "is": _IS, "row": _ROW, "sheetData": _SHEET
 def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str] = frozenset()) -> SheetScan:
     """One pass over a sheet part: its extent, what to cut, what it costs, and its marks."""
     scan = SheetScan()
+    transcoded = not ascii_compatible(data)
+    if transcoded:
+        # UTF-16: offsets of markup are not ASCII offsets; read it as UTF-8, never cut it in place.
+        data = _as_utf8(data, part)
+        made = parser("UTF-8")
+    else:
+        made = parser()
     max_rows, max_cols = limits.max_rows, limits.max_cols
     codes: dict[str, int] = {}
-    made = parser()
-    # SPEED: expat calls these for every element of every sheet read; the state is
-    # a few closure variables and the cell one small list, the dispatch one dict look-up.
+    # SPEED: expat calls these for every element of every sheet read. No handler for
+    # character data: the text of a <v>, <f> or <is> is the slice between its tags,
+    # decoded (by the parser) only for the few cells whose text matters.
     inside = False
     row = -1
     col = -1
     row_start = 0
     row_drops_from = 0
     row_kept = False
-    cell = None          # [ref, s, t, start, v text, f text, inline text]
-    slot = 0             # which of the cell's texts the character data goes to (4, 5, 6), or 0
+    cell = None          # [ref, s, t, start, v raw, f raw, inline raw]
+    opened = 0           # where the open <v>, <f> or <is> began
     drops = scan.drops
+    encoding = [None]
+    made.XmlDeclHandler = lambda version, declared, standalone: encoding.__setitem__(0, declared)
 
     def start(name, attrs):
-        nonlocal inside, row, col, row_start, row_drops_from, row_kept, cell, slot
+        nonlocal inside, row, col, row_start, row_drops_from, row_kept, cell, opened
         code = codes.get(name)
         if code is None:
             code = codes[name] = _CODES.get(local(name), 0)
@@ -103,16 +112,8 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
                 inside = True
             return
         if cell is not None:
-            if code == _V:
-                slot = 4
-                cell[4] = ""
-            elif code == _F:
-                slot = 5
-                cell[5] = ""
-            elif code == _IS:
-                slot = 6
-                if cell[6] is None:
-                    cell[6] = ""
+            if code == _V or code == _F or code == _IS:
+                opened = made.CurrentByteIndex
             return
         if code == _C:
             cell = [attrs.get("r"), attrs.get("s"), attrs.get("t"), made.CurrentByteIndex, None, None, None]
@@ -124,30 +125,36 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             row_drops_from = len(drops)
             row_kept = False
 
-    def text(chunk):
-        if slot:
-            cell[slot] += chunk
-
     def end(name):
-        nonlocal inside, cell, slot, col, row_kept
+        nonlocal inside, cell, col, row_kept
         if not inside:
             return
         code = codes[name]
         if code != _C:
             if cell is not None:
                 if code == _V or code == _F or code == _IS:
-                    slot = 0
+                    at = made.CurrentByteIndex
+                    if data.startswith(b"<v>", opened):
+                        raw = data[opened + 3 : at]
+                    else:
+                        begin = tag_end(data, opened)
+                        raw = data[begin:at] if begin <= at else b""
+                    if code == _V:
+                        cell[4] = raw
+                    elif code == _F:
+                        cell[5] = raw
+                    elif cell[6] is None:
+                        cell[6] = raw
                 return
             if code == _ROW:
                 if row >= max_rows and not row_kept:
                     del drops[row_drops_from:]
-                    _add_drop(drops, row_start, tag_end(data, made.CurrentByteIndex))
+                    _add_drop(drops, row_start, element_end(data, row_start, made.CurrentByteIndex))
             elif code == _SHEETDATA:
                 inside = False
             return
         ref, style, kind, begin, value, formula, inline = cell
         cell = None
-        slot = 0
         cell_row, cell_col = row, col + 1
         if ref:
             parsed_row, parsed_col = _ref(ref)
@@ -156,43 +163,50 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             if parsed_row is not None:
                 cell_row = parsed_row
         col = cell_col
-        holds = inline is not None or (value is not None and (value != "" or kind in _VALUE_EVEN_IF_EMPTY))
-        if not holds:
-            if formula and formula.strip() and cell_row >= 0 and cell_row < max_rows and cell_col < max_cols:
-                scan.formulas[(cell_row, cell_col)] = "=" + formula
-            return
-        if cell_row >= scan.rows:
-            scan.rows = cell_row + 1
-        if cell_col >= scan.cols:
-            scan.cols = cell_col + 1
-        if cell_row >= max_rows or cell_col >= max_cols:
-            _add_drop(drops, begin, tag_end(data, made.CurrentByteIndex))
-            return
-        row_kept = True
-        if kind == "s":
-            scan.shared[value.strip()] += 1
-        elif inline is not None:
-            scan.text_chars += len(inline)
-        elif kind == "str" or kind == "e":
-            scan.text_chars += len(value)
-        if cell_row < 0:
-            return
-        if style is not None and style in percent_styles:
-            scan.percent.add((cell_row, cell_col))
-        if kind == "e":
-            scan.errors[(cell_row, cell_col)] = value.strip() or "#ERROR"
-        elif formula and formula.strip() and not value:
-            scan.formulas[(cell_row, cell_col)] = "=" + formula
+        holds = inline is not None or (value is not None and (value != b"" or kind in _VALUE_EVEN_IF_EMPTY))
+        within = 0 <= cell_row < max_rows and cell_col < max_cols
+        if holds:
+            if cell_row >= scan.rows:
+                scan.rows = cell_row + 1
+            if cell_col >= scan.cols:
+                scan.cols = cell_col + 1
+            if not within:
+                if cell_row >= max_rows or cell_col >= max_cols:
+                    _add_drop(drops, begin, element_end(data, begin, made.CurrentByteIndex))
+                return
+            row_kept = True
+            if kind == "s":
+                scan.shared[value.strip()] += 1
+            elif inline is not None:
+                scan.text_chars += len(text_of(inline, encoding[0]))
+            elif kind == "str" or kind == "e":
+                scan.text_chars += len(value)
+            if style is not None and style in percent_styles:
+                scan.percent.add((cell_row, cell_col))
+            if kind == "e":
+                scan.errors[(cell_row, cell_col)] = text_of(value, encoding[0]).strip() or "#ERROR"
+                return
+        if within and formula and (not value or not text_of(value, encoding[0])):
+            text = text_of(formula, encoding[0])
+            if text.strip():
+                scan.formulas[(cell_row, cell_col)] = "=" + text
 
     made.StartElementHandler = start
     made.EndElementHandler = end
-    made.CharacterDataHandler = text
     parse(made, data, part)
-    if drops and not ascii_compatible(data):
+    if drops and transcoded:
         raise IntakeError(problem("file-too-complex", ERROR, need="裁剪", limit="UTF-8",
                                   what=f"工作表部件“{part[:80]}”超出行列上限且不是 UTF-8 编码",
                                   what_en="an oversized sheet part that is not UTF-8"))
     return scan
+
+
+def _as_utf8(data: bytes, part: str) -> bytes:
+    encoding = "utf-16-be" if data.startswith((b"\xfe\xff", b"\x00<")) else "utf-16-le"
+    try:
+        return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
+    except UnicodeDecodeError:
+        raise IntakeError(problem("file-unreadable", ERROR, reason=f"文件已损坏（部件“{part[:80]}”的编码无效）")) from None
 
 
 def _add_drop(drops: list[tuple[int, int]], start: int, end: int) -> None:

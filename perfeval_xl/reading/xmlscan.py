@@ -27,9 +27,9 @@ def _refuse(*_args) -> None:
     raise XmlRefused()
 
 
-def parser(**handlers) -> expat.XMLParserType:
+def parser(encoding: str | None = None, **handlers) -> expat.XMLParserType:
     """An expat parser that refuses DTDs, with the given handlers set."""
-    made = expat.ParserCreate()
+    made = expat.ParserCreate(encoding)
     made.buffer_text = True
     made.ordered_attributes = False
     made.StartDoctypeDeclHandler = _refuse
@@ -86,6 +86,29 @@ def tag_end(data: bytes, start: int) -> int:
             return close + 1
         first = min(quotes)
         position = data.index(data[first : first + 1], first + 1) + 1
+
+
+def element_end(data: bytes, start: int, at_end: int) -> int:
+    """Where the element that opened at `start` ends, given expat's position at its end event.
+
+    For `<x/>` expat reports the end just past the tag; for `<x>…</x>`, at `</x>`.
+    """
+    opened = tag_end(data, start)
+    if opened == at_end and data[opened - 2 : opened] == b"/>":
+        return opened
+    return data.index(b">", at_end) + 1
+
+
+def text_of(raw: bytes, encoding: str | None) -> str:
+    """The character data of raw element content (entities, character references
+    and CDATA decoded, comments dropped), by the parser itself."""
+    if raw.isascii() and b"&" not in raw and b"<" not in raw:
+        return raw.decode("ascii")
+    pieces: list[str] = []
+    made = parser(CharacterDataHandler=pieces.append)
+    made.Parse(b"<x>" + raw + b"</x>" if encoding is None else
+               f'<?xml version="1.0" encoding="{encoding}"?><x>'.encode() + raw + b"</x>", True)
+    return "".join(pieces)
 
 
 def ascii_compatible(data: bytes) -> bool:
