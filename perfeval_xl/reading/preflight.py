@@ -22,6 +22,10 @@ separately by xlsx.py, ods.py and xls.py, which look at the sheets themselves.
 The file is read once (`read_file`, bounded by `max_file_bytes`): the same
 bytes are checked here, hashed, handed to calamine and scanned for formats,
 so a file swapped on disk in between cannot be read unchecked.
+
+Long because every check made before a library sees the bytes is here, in
+the order it is made (size, content sniffing, the zip directory, inflating,
+OLE); splitting it would spread one sequence over several files.
 """
 
 from __future__ import annotations
