@@ -453,3 +453,35 @@ def test_ods_cut_of_self_closing_cells_is_well_formed_and_read():
         parseString(copy.read("content.xml"))
     sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(trimmed.data)).get_sheet_by_name("绩效指标")
     assert (sheet.height, sheet.width) == (8, 3)
+
+
+def test_a_text_file_of_repeated_comments_is_refused_at_once(tmp_path):
+    """The HTML sniff once backtracked exponentially on `<!-- -->` × 512 (a 4 KB file hung)."""
+    path = tmp_path / "comments.xlsx"
+    path.write_bytes(b"<!-- -->" * 512)
+    report = in_child(path)
+    assert report["failure"] == "file-unreadable", report
+    assert report["seconds"] < 1, report
+
+
+def test_ods_number_with_a_percentage_data_style_is_percent():
+    """A writer that stores 0.98 as a float under a cell style whose data style is a
+    `number:percentage-style` (automatic styles in content.xml) shows 98 %."""
+    from perfeval_xl.reading.ods import _Styles, scan_content
+
+    content = (b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               b'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+               b'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+               b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:automatic-styles>'
+               b'<number:percentage-style style:name="N11"><number:number number:decimal-places="0"/><number:text>%</number:text></number:percentage-style>'
+               b'<style:style style:name="ce1" style:family="table-cell" style:data-style-name="N11"/>'
+               b'<style:style style:name="ce2" style:family="table-cell"/></office:automatic-styles>'
+               b'<office:body><office:spreadsheet><table:table table:name="S"><table:table-row>'
+               b'<table:table-cell table:style-name="ce1" office:value-type="float" office:value="0.98"><text:p>98%</text:p></table:table-cell>'
+               b'<table:table-cell table:style-name="ce2" office:value-type="float" office:value="0.5"><text:p>0.5</text:p></table:table-cell>'
+               b'<table:table-cell office:value-type="percentage" office:value="0.5"><text:p>50%</text:p></table:table-cell>'
+               b'</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>')
+    (table,) = scan_content(content, {"S"}, DEFAULT_LIMITS, _Styles())
+    assert table.percent == {(0, 0), (0, 2)}
+    assert (table.rows, table.cols) == (1, 3)

@@ -191,7 +191,32 @@ _FORMAT_NAMES_EN = {"xlsx": "Excel 2007+ (.xlsx/.xlsm)", "xls": "Excel 97-2003 (
 
 # --- not a spreadsheet container ---------------------------------------------------
 
-_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|table|meta|style|div)\b", re.I | re.S)
+_HTML_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta", b"<style", b"<div")
+
+
+def _looks_like_html(body: bytes) -> bool:
+    """Whether the text starts (after blanks and comments) with an HTML tag.
+
+    A loop over the comments, not a pattern: `(<!--.*?-->\\s*)*` backtracked
+    exponentially on a head of repeated comments (`<!-- -->` × 512 hung).
+    """
+    at = 0
+    lower = body.lower()
+    while True:
+        while at < len(lower) and lower[at:at + 1].isspace():
+            at += 1
+        if not lower.startswith(b"<!--", at):
+            break
+        end = lower.find(b"-->", at + 4)
+        if end < 0:
+            return False
+        at = end + 3
+    for tag in _HTML_TAGS:
+        if lower.startswith(tag, at):
+            following = lower[at + len(tag) : at + len(tag) + 1]
+            if not following or not (following.isalnum() or following == b"_"):
+                return True
+    return False
 
 
 def describe_other(head: bytes) -> str:
@@ -205,7 +230,7 @@ def describe_other(head: bytes) -> str:
         return "文件内容是 RTF 文档，不是表格"
     text = _as_text(body)
     if text is not None:
-        if _HTML.match(body) or b"<html" in body[:1024].lower():
+        if _looks_like_html(body) or b"<html" in body[:1024].lower():
             return "文件内容是网页（HTML）表格，不是 Excel 工作簿（常见于系统导出的“xls”）；请在 Excel/WPS 中打开后另存为 .xlsx"
         if "urn:schemas-microsoft-com:office:spreadsheet" in text:
             return "文件内容是 Excel 2003 XML 表格，不是 .xlsx 工作簿；请在 Excel/WPS 中打开后另存为 .xlsx"
