@@ -364,7 +364,7 @@ NOISE = st.sampled_from([b"", b"<!-- <c r=\"ZZ99999\"><v>1</v></c> -->", b"<!--<
 
 @st.composite
 def sheets(draw):
-    cells = draw(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 30), st.sampled_from(["n", "s", "str", "inline", "empty", "style"])),
+    cells = draw(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 30), st.sampled_from(["n", "s", "str", "inline", "empty", "style", "bare", "bare-style"])),
                           min_size=1, max_size=25))
     by_row: dict[int, list] = {}
     for row, col, kind in cells:
@@ -382,6 +382,8 @@ def sheets(draw):
                 "inline": b'<c r="%s" t="inlineStr"><is><t>a&amp;b</t></is></c>' % ref,
                 "empty": b'<c r="%s"><f>A1</f><v/></c>' % ref,
                 "style": b'<c r="%s" s="1"/>' % ref,
+                "bare": b'<c><v>7</v></c>',          # no reference: the column after the last cell
+                "bare-style": b'<c s="1"/>',
             }[kind])
             pieces.append(draw(NOISE))
         pieces.append(b"</row>")

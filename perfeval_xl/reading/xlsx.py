@@ -98,12 +98,13 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
     row_kept = False
     cell = None          # [ref, s, t, start, v raw, f raw, inline raw]
     opened = 0           # where the open <v>, <f> or <is> began
+    col_ref = None       # the reference of the last style-only cell, not parsed yet
     drops = scan.drops
     encoding = [None]
     made.XmlDeclHandler = lambda version, declared, standalone: encoding.__setitem__(0, declared)
 
     def start(name, attrs):
-        nonlocal inside, row, col, row_start, row_drops_from, row_kept, cell, opened
+        nonlocal inside, row, col, col_ref, row_start, row_drops_from, row_kept, cell, opened
         code = codes.get(name)
         if code is None:
             code = codes[name] = _CODES.get(local(name), 0)
@@ -121,12 +122,13 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             r = attrs.get("r")
             row = int(r) - 1 if r and r.isdigit() else row + 1
             col = -1
+            col_ref = None
             row_start = made.CurrentByteIndex
             row_drops_from = len(drops)
             row_kept = False
 
     def end(name):
-        nonlocal inside, cell, col, row_kept
+        nonlocal inside, cell, col, col_ref, row_kept
         if not inside:
             return
         code = codes[name]
@@ -155,6 +157,17 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             return
         ref, style, kind, begin, value, formula, inline = cell
         cell = None
+        holds = inline is not None or (value is not None and (value != b"" or kind in _VALUE_EVEN_IF_EMPTY))
+        if not holds and not formula and ref:
+            # SPEED: a cell that only carries a style costs nothing; its reference is
+            # parsed only if a later cell without one counts on from it.
+            col_ref = ref
+            return
+        if col_ref is not None:
+            if not ref:
+                parsed = _ref(col_ref)[1]
+                col = parsed if parsed is not None else col + 1
+            col_ref = None
         cell_row, cell_col = row, col + 1
         if ref:
             parsed_row, parsed_col = _ref(ref)
@@ -163,7 +176,6 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             if parsed_row is not None:
                 cell_row = parsed_row
         col = cell_col
-        holds = inline is not None or (value is not None and (value != b"" or kind in _VALUE_EVEN_IF_EMPTY))
         within = 0 <= cell_row < max_rows and cell_col < max_cols
         if holds:
             if cell_row >= scan.rows:
