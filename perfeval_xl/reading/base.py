@@ -8,6 +8,7 @@ values, formulas without a value) on the `Sheet` grids it is given.
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ def rezip(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=256)
 def is_percent_code(code: str) -> bool:
     """A number format shows a percent when a % stands outside quotes and brackets."""
     depth, quoted = 0, False

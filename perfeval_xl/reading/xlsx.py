@@ -272,10 +272,14 @@ def percent_styles(styles: bytes) -> frozenset[str]:
     xfs: list[int] = []
     depth = {"cellXfs": 0}
 
+    names: dict[str, str] = {}
+
     def start(name, attrs):
-        n = local(name)
+        n = names.get(name)
+        if n is None:
+            n = names[name] = local(name)
         if n == "numFmt":
-            ident, code = attribute(attrs, "numFmtId"), attribute(attrs, "formatCode")
+            ident, code = attrs.get("numFmtId") or attribute(attrs, "numFmtId"), attrs.get("formatCode") or attribute(attrs, "formatCode")
             if ident is not None and ident.strip().isdigit() and code is not None:
                 codes[int(ident)] = code
         elif n == "cellXfs":
@@ -289,11 +293,10 @@ def percent_styles(styles: bytes) -> frozenset[str]:
             depth["cellXfs"] -= 1
 
     parse(parser(StartElementHandler=start, EndElementHandler=end), styles, "xl/styles.xml")
-    percent_codes = {ident for ident, code in codes.items() if is_percent_code(code)}
-    custom = set(codes)
+    # Only the formats a cell style uses are looked at (a crafted file may declare a million).
     return frozenset(
         str(index) for index, ident in enumerate(xfs)
-        if ident in percent_codes or (ident in PERCENT_BUILTIN and ident not in custom)
+        if (is_percent_code(codes[ident]) if ident in codes else ident in PERCENT_BUILTIN)
     )
 
 
