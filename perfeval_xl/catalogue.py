@@ -523,15 +523,6 @@ CATALOGUE: dict[str, Entry] = {
         why='防护：一个文件不能让命令卡住（docs/security.md）。',
         fix='在 Excel 或 WPS 中打开该文件，只保留项目信息、资金情况、绩效指标三张表，另存为新的 .xlsx 后重新提交。',
     ),
-    'file-too-complex': Entry(
-        message='读取该文件所需内存超过 {limit}，已停止读取；文件可能被构造得过于复杂',
-        message_en='reading this file needs more than {limit} of memory and was stopped',
-        severity='错误 error',
-        cell='无（整个文件）',
-        meaning='读取该文件需要的内存超过上限（默认 1 GB），读取被停止，该文件未能评分；其他文件不受影响。',
-        why='防护：一个小文件不能耗尽内存（docs/security.md）。',
-        fix='在 Excel 或 WPS 中打开该文件，删除多余的行、列和工作表，另存为新的 .xlsx 后重新提交。',
-    ),
     'not-a-regular-file': Entry(
         message='{what}不是普通文件，未读取',
         message_en='this is not a regular file ({what_en}); it was not read',
@@ -558,5 +549,24 @@ CATALOGUE: dict[str, Entry] = {
         meaning='执行率或完成率的分母极小（如 1E-20 或 ≥0.000…1），比值大到无法在表格和 JSON 中表示，因此显示为空白；得分仍按规则计算（比值超过 1 按 1 计）。',
         why='防护：任何输入都不能产生无穷大或非数值（docs/security.md）。',
         fix='检查全年预算数或年度指标值是否填错了单位或数量级。',
+    ),
+    # --- issue 13 ---
+    'file-too-complex': Entry(
+        message='文件内容过于复杂，未读取：{what}',
+        message_en='the file is too complex to read: {what_en}',
+        severity='错误 error',
+        cell='无（整个文件）',
+        meaning='读取前按文件自身的结构估算表格库要占用的内存：各工作表读取的行×列、被引用的文字总量（共享字符串×引用次数、ODS 重复的文字单元格、.xls 的共享字符串表）。超过上限的文件不读取、不评分，以免一个文件耗尽内存。正常的填报表远低于上限。读取中内存用尽（读取进程的上限默认 1 GB）时也报此项；其他文件不受影响。',
+        why='异常文件专项 (hostile files)：几十 KB 的文件可以让表格库占用数 GB 内存；上限在调用表格库之前检查。',
+        fix='删除表格中大量重复的长文字和多余的行列，只保留填报内容后另存为 .xlsx 再提交。',
+    ),
+    'formats-unreadable': Entry(
+        message='无法读取工作簿的单元格格式（{reason}），百分比格式、错误值和公式未能识别，相关单元格按原始数值读取',
+        message_en='the cell formats could not be read ({reason}); percent formats, error values and formulas were not recognised',
+        severity='警告 warning',
+        cell='无（整个文件）',
+        meaning='读取数值后，还要读取单元格格式（styles.xml 的数字格式、ODS 的数据样式）以识别百分比格式、Excel 错误值和没有计算结果的公式。格式部分无法读取时给出本提示：显示为 98% 的单元格会按 0.98 计，评分可能因此不同。',
+        why='填报规范：百分比格式改变数值的含义；读不到格式时必须说明，不能悄悄改变得分。',
+        fix='在 Excel/WPS 中打开原表另存为 .xlsx 后重新提交；或把百分比直接写成“98%”这样的文字。',
     ),
 }

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from .contained import ChildDied, ReadTimeout, deadline, run_contained, signal_name
 from .model import BUDGET_SHEET, INDICATOR_SHEET, PROJECT_SHEET, ZERO, BudgetScore, IndicatorScore, Intake, Result
-from .problems import ERROR, INFO, WARNING, Problem, problem, sort_key
+from .problems import ERROR, INFO, WARNING, IntakeError, Problem, problem, sort_key
 from .profiles import Profile
 from .reading.annex_table import GRADE_RANKS
-from .reading.forms import ANNEX, Reading, read_forms
-from .reading.preflight import DEFAULT_LIMITS, Limits, human_size
+from .reading.forms import ANNEX, Reading, read_forms_data
+from .reading.preflight import DEFAULT_LIMITS, Limits, human_size, read_file
 from .rules.checks import run_checks
 from .rules.scoring import not_applicable, not_applicable_note, score_budget, score_indicator
 from .text import printable_path
@@ -155,13 +155,17 @@ def evaluate_path(
     if contained:
         return evaluate_contained(path, profile, shown, limits)
     try:
-        # An over-size file is refused by the reader; it is not worth reading whole to hash it.
-        digest = sha256_of(path) if info.st_size <= limits.max_file_bytes else ""
+        # Read once: the same bytes are hashed, checked and read (an over-size file is not read at all).
+        data = read_file(path, limits)
+    except IntakeError as exc:
+        return (failed(shown, "", profile, exc.problem),)
     except OSError as exc:
         failure = problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")
         return (failed(shown, "", profile, failure),)
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        return tuple(_scored(reading, profile, shown, digest, limits) for reading in read_forms(path, limits=limits))
+        readings = read_forms_data(data, path.name, limits=limits)
+        return tuple(_scored(reading, profile, shown, digest, limits) for reading in readings)
     except ReadTimeout as exc:
         return (failed(shown, digest, profile, timeout_problem(exc.seconds)),)
     except MemoryError:
@@ -210,7 +214,8 @@ def timeout_problem(seconds: float) -> Problem:
 
 
 def memory_problem(limits: Limits) -> Problem:
-    return problem("file-too-complex", ERROR, limit=human_size(limits.max_memory_bytes))
+    size = human_size(limits.max_memory_bytes)
+    return problem("file-too-complex", ERROR, what=f"读取所需内存超过 {size}", what_en=f"reading it needs more than {size} of memory")
 
 
 def _evaluate_within(path: Path, profile: Profile, shown: str, limits: Limits) -> tuple[Result, ...]:

@@ -70,7 +70,7 @@ def test_limits_are_the_documented_defaults():
     (_spin_in_c, "read-timeout", 6),
 ])
 def test_a_reader_that_dies_or_hangs_is_one_finding(monkeypatch, national, reader, code, seconds):
-    monkeypatch.setattr(evaluate_module, "read_forms", reader)     # the child is forked: it sees the patch
+    monkeypatch.setattr(evaluate_module, "read_forms_data", reader)     # the child is forked: it sees the patch
     started = time.monotonic()
     result = evaluate_file(SEED, national, contained=True, limits=Limits(max_seconds=2))
     elapsed = time.monotonic() - started
@@ -82,7 +82,7 @@ def test_a_reader_that_dies_or_hangs_is_one_finding(monkeypatch, national, reade
 
 @linux_only
 def test_the_signal_is_named_when_the_reader_aborts(monkeypatch, national):
-    monkeypatch.setattr(evaluate_module, "read_forms", _abort)
+    monkeypatch.setattr(evaluate_module, "read_forms_data", _abort)
     result = evaluate_file(SEED, national, contained=True)
     assert "SIGABRT" in result.failure.message
 
@@ -102,7 +102,7 @@ def test_run_contained_raises_for_the_caller():
 
 @linux_only
 def test_check_of_a_hanging_reader_exits_with_one_line(monkeypatch):
-    monkeypatch.setattr(evaluate_module, "read_forms", _spin_in_c)
+    monkeypatch.setattr(evaluate_module, "read_forms_data", _spin_in_c)
     monkeypatch.setattr(evaluate_module, "DEFAULT_LIMITS", Limits(max_seconds=1))
     started = time.monotonic()
     done = runner.invoke(app, ["check", str(SEED)])

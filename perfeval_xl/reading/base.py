@@ -8,6 +8,7 @@ values, formulas without a value) on the `Sheet` grids it is given.
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class Trimmed:
     """What calamine should read, and the sheets that were cut."""
 
     data: bytes | None = None                    # a trimmed copy, or None: read the file as it is
+    stream: bytes | None = None                  # .xls: the workbook stream as calamine will read it
     oversize: dict[str, tuple[int, int]] = field(default_factory=dict)   # sheet -> (rows, cols) in the file
 
 
@@ -61,6 +63,7 @@ def rezip(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=256)
 def is_percent_code(code: str) -> bool:
     """A number format shows a percent when a % stands outside quotes and brackets."""
     depth, quoted = 0, False

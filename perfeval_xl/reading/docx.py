@@ -32,12 +32,13 @@ _MACRO_TYPE = b"application/vnd.ms-word.document.macroEnabled.main+xml"
 _DOCX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
-def read_docx(path: Path, *, limits: Limits = DEFAULT_LIMITS):
+def read_docx(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS):
+    """The Word report in `data` (the file's bytes, read once; `name` for its stem) as one Reading."""
     from .forms import ANNEX, LOOKED_FOR_WORD, Reading
 
     try:
-        container = _preflight(path, limits)
-        document = _open(path, container)
+        container = _preflight(data, limits)
+        document = _open(data, container)
     except IntakeError as exc:
         return [Reading(None, [exc.problem])]
     notes = list(container.notes)
@@ -56,7 +57,7 @@ def read_docx(path: Path, *, limits: Limits = DEFAULT_LIMITS):
     lines = paragraphs + _headed(paragraphs)
     title = next((text.strip() for text in paragraphs if text.strip()), "")
     intake, more = read_annex(
-        sheet, header, stem=f"{title} {path.stem}", funds_sheet=funds_sheet, project_sheet=project_sheet or Sheet(sheet.name, []),
+        sheet, header, stem=f"{title} {Path(name).stem}", funds_sheet=funds_sheet, project_sheet=project_sheet or Sheet(sheet.name, []),
         lines=lines, title=title,
     )
     return [Reading(intake, found + more, ANNEX, sheet.name)]
@@ -79,33 +80,31 @@ def _headed(paragraphs: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(made)
 
 
-def _preflight(path: Path, limits: Limits):
-    size = path.stat().st_size
+def _preflight(data: bytes, limits: Limits):
+    size = len(data)
     if size == 0:
         raise unreadable("文件为空（0字节）")
     if size > limits.max_file_bytes:
         raise IntakeError(problem("file-too-large", ERROR, size=human_size(size), limit=human_size(limits.max_file_bytes)))
-    with open(path, "rb") as handle:
-        head = handle.read(8)
+    head = data[:8]
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         try:
-            check_ole(path.read_bytes())     # an encrypted .docx is an OLE file: file-encrypted
+            check_ole(data)     # an encrypted .docx is an OLE file: file-encrypted
         except IntakeError as exc:
             if exc.problem.code != "file-unreadable":
                 raise
         raise unreadable(f"文件是旧版 Word 97-2003 文档（.doc）或不是 Word 文档；{SAVE_AS_DOCX}")
     if not head.startswith(b"PK"):
         raise unreadable(f"文件不是 Word 文档（.docx）；{SAVE_AS_DOCX}")
-    container = check_zip(path, size, limits, word=True)
+    container = check_zip(data, limits, word=True)
     if container.format != "docx":
         raise unreadable("文件内容是表格而不是 Word 文档；请把扩展名改为 .xlsx/.ods 后再提交")
     return container
 
 
-def _open(path: Path, container):
+def _open(data: bytes, container):
     import docx
 
-    data = path.read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             types = archive.read("[Content_Types].xml")

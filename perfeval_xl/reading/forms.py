@@ -16,9 +16,9 @@ from ..model import BUDGET_SHEET, INDICATOR_SHEET, PROJECT_SHEET, Intake
 from ..problems import ERROR, IntakeError, Problem, problem
 from .annex import is_form, prepare, read_annex
 from .annex_labels import AUDIT_SHEETS
-from .grid import EVERY_SHEET, WORD_SUFFIXES, load_sheets
+from .grid import EVERY_SHEET, WORD_SUFFIXES, load_sheets_data
 from .intake import intake_from_sheets
-from .preflight import DEFAULT_LIMITS, Limits
+from .preflight import DEFAULT_LIMITS, Limits, read_file
 
 INTAKE = "intake"
 ANNEX = "annex"
@@ -41,7 +41,18 @@ class Reading:
 def read_forms(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> list[Reading]:
     """Every project of the file, in sheet order; one Reading with intake None when there is none."""
     path = Path(path)
-    suffix = path.suffix.lower()
+    try:
+        data = read_file(path, limits)
+    except IntakeError as exc:
+        return [Reading(None, [exc.problem])]
+    except OSError as exc:
+        return [Reading(None, [problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")])]
+    return read_forms_data(data, path.name, limits=limits)
+
+
+def read_forms_data(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> list[Reading]:
+    """`read_forms` of a file's bytes (read once); `name` gives the suffix and the stem."""
+    suffix = Path(name).suffix.lower()
     try:
         if suffix == ".doc":
             return [Reading(None, [problem("file-unreadable", ERROR, reason=(
@@ -49,8 +60,8 @@ def read_forms(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> list[Rea
         if suffix in WORD_SUFFIXES:
             from .docx import read_docx
 
-            return read_docx(path, limits=limits)
-        names, sheets, notes = load_sheets(path, INTAKE_SHEETS, limits)
+            return read_docx(data, name, limits=limits)
+        names, sheets, notes = load_sheets_data(data, name, INTAKE_SHEETS, limits)
         if len(sheets) == len(INTAKE_SHEETS):
             intake, found = intake_from_sheets(sheets, notes, limits=limits)
             return [Reading(intake, found, INTAKE if intake is not None else None)]
@@ -58,12 +69,12 @@ def read_forms(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> list[Rea
             # Some intake sheets but not all: an intake workbook, and the intake reader says which is missing.
             intake, found = intake_from_sheets(sheets, notes, limits=limits)
             return [Reading(intake, found, INTAKE if intake is not None else None)]
-        _names, every, notes = load_sheets(path, EVERY_SHEET, limits)
+        _names, every, notes = load_sheets_data(data, name, EVERY_SHEET, limits)
     except IntakeError as exc:
         return [Reading(None, [exc.problem])]
     except OSError as exc:
         return [Reading(None, [problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")])]
-    readings = annex_readings([every[name] for name in names if name in every], notes, path.stem, limits)
+    readings = annex_readings([every[sheet] for sheet in names if sheet in every], notes, Path(name).stem, limits)
     if readings:
         return readings
     return [Reading(None, [*notes, problem("form-not-recognised", ERROR, looked_for=LOOKED_FOR)])]

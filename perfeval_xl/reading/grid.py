@@ -3,16 +3,18 @@
 python-calamine reads the values of xlsx, xlsm, xls and ods alike. It does
 not report number formats, yet a percent format changes what a number means
 (0.98 shown as 98 % is 98 %, scoring.md §2), and it reads an Excel error
-value such as #DIV/0! as a blank. So for the sheets we need, a light second
-pass over the file's own XML (or xlrd's format table for .xls) finds the
-cells that carry a percent format or an error value, without loading the
-workbook into openpyxl.
+value such as #DIV/0! as a blank. So the same pass that measures each sheet
+(xlsx.py, ods.py: one expat pass; xls.py: the BIFF records, and xlrd for
+the format table) also finds the cells that carry a percent format, an error
+value or a formula without a value, without loading the workbook into
+openpyxl.
 
-Nothing reaches calamine unchecked: preflight.py refuses what must not be
-opened (too large, a zip bomb, entity declarations, encrypted, not a
-spreadsheet), and each format's module (xlsx.py, ods.py, xls.py) cuts sheets
-to the row and column limits in a copy held in memory, so that one stray cell at XFD1048576 cannot make calamine
-ask for 17 billion cells.
+The file is read once: `load_sheets_data` takes its bytes, and the same
+buffer goes to the pre-flight (preflight.py: too large, a zip bomb, entity
+declarations, encrypted, not a spreadsheet), to the measuring passes (which
+cut sheets to the row and column limits in a copy held in memory, and refuse
+a file that would make calamine copy more text than `max_text_chars`), and to
+calamine itself. Nothing is opened again by path.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from pathlib import Path
 
 from ..problems import ERROR, WARNING, IntakeError, Problem, problem
 from ..text import normalise
-from .base import Sheet, Trimmed
-from .ods import mark_ods, trim_ods_file
-from .preflight import DEFAULT_LIMITS, Container, Limits, preflight
+from .base import Sheet
+from .ods import mark_ods, prepare_ods
+from .preflight import DEFAULT_LIMITS, Container, Limits, preflight_data, read_file
 from .xls import mark_xls, trim_xls
-from .xlsx import mark_xlsx, sheet_parts, trim_xlsx
+from .xlsx import mark_xlsx, prepare_xlsx
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".docx", ".docm", ".doc")
 WORD_SUFFIXES = (".docx", ".docm")
@@ -60,94 +62,97 @@ def load_sheets(
     """All sheet names, the grids of the wanted sheets (None: every sheet) that exist, and notes
     about the file (macros-ignored, file-type-mismatch, too-many-rows).
 
-    Raises IntakeError (one file-level finding) when the file cannot or must
-    not be opened as a spreadsheet.
+    Reads the file once (bounded by `max_file_bytes`) and goes on as
+    `load_sheets_data`. Raises IntakeError (one file-level finding) when the
+    file cannot or must not be opened as a spreadsheet.
     """
+    path = Path(path)
+    return load_sheets_data(read_file(path, limits), path.name, wanted, limits)
+
+
+def load_sheets_data(
+    data: bytes, name: str, wanted: tuple[str, ...] | None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[str], dict[str, Sheet], list[Problem]]:
+    """`load_sheets` of a file's bytes; `name` is only used for its suffix (file-type-mismatch)."""
     import python_calamine as calamine
 
     wanted = Wanted(wanted)
-    container = preflight(path, limits)
+    container = preflight_data(data, name, limits)
     notes = list(container.notes)
+    format_errors: list[str] = []
     try:
-        trimmed = _trim(path, container, wanted, limits)
+        trimmed, marks = _prepare(data, container, wanted, limits, format_errors.append)
     except IntakeError:
         raise
     except Exception as exc:  # a damaged container that passed the pre-flight checks
         raise IntakeError(problem("file-unreadable", ERROR, reason=_reason(exc))) from exc
-    if trimmed.data is None and (
-        _FORMAT_OF_SUFFIX.get(path.suffix.lower()) != container.format or not _utf8_name(path)
-    ):
-        # calamine goes by the name: a .xls saved as .xlsx is handed over by content;
-        # and it takes a path as UTF-8 only: a GBK name from a Windows zip is handed over by content too.
-        trimmed.data = path.read_bytes()
+    source = trimmed.data if trimmed.data is not None else data
     try:
-        if trimmed.data is not None:
-            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(trimmed.data))
-        else:
-            book = calamine.CalamineWorkbook.from_path(str(path))
+        # calamine is handed the bytes, never the name: a .xls saved as .xlsx is read by content.
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
         names = list(book.sheet_names)
         sheets = {}
-        for name in names:
-            if name in wanted:
-                raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limits.max_rows)
-                sheets[name] = Sheet(name, [row[: limits.max_cols] for row in raw])
+        for sheet_name in names:
+            if sheet_name in wanted:
+                raw = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False, nrows=limits.max_rows)
+                sheets[sheet_name] = Sheet(sheet_name, [row[: limits.max_cols] for row in raw])
         book.close()
     except calamine.PasswordError as exc:
         raise IntakeError(problem("file-encrypted", ERROR)) from exc
     except Exception as exc:  # calamine raises several unrelated types for a damaged file
         raise IntakeError(problem("file-unreadable", ERROR, reason=_reason(exc))) from exc
-    source = io.BytesIO(trimmed.data) if trimmed.data is not None else path
-    try:
-        if container.format == "ods":
-            mark_ods(source, sheets)
-        elif container.format == "xlsx":
-            with _open_zip(source, container if trimmed.data is None else None) as archive:
-                mark_xlsx(archive, sheets)
-        else:
-            mark_xls(trimmed.data if trimmed.data is not None else path.read_bytes(), sheets, limits)
-    except Exception:  # formats are a refinement: values already read stand
-        pass
-    for name, (rows, cols) in trimmed.oversize.items():
-        if name in sheets:
+    if container.format == "ods":
+        mark_ods(marks, sheets)
+    elif container.format == "xlsx":
+        mark_xlsx(marks, sheets)
+    else:
+        try:
+            mark_xls(trimmed.stream, sheets, limits)
+        except Exception as exc:  # noqa: BLE001 - xlrd raises many types; said, never swallowed
+            format_errors.append(_reason(exc))
+    if format_errors:
+        notes.append(problem("formats-unreadable", WARNING, reason=format_errors[0][:200]))
+    _place_formulas(sheets, limits)
+    for sheet_name, (rows, cols) in trimmed.oversize.items():
+        if sheet_name in sheets:
             notes.append(
-                problem("too-many-rows", WARNING, name, rows=rows, cols=cols,
+                problem("too-many-rows", WARNING, sheet_name, rows=rows, cols=cols,
                         max_rows=limits.max_rows, max_cols=limits.max_cols)
             )
     # Keyed by the names the reader asks for; an exact name wins over a near one.
     by_canonical: dict[str, Sheet] = {}
-    for name, sheet in sheets.items():
-        canonical = wanted.canonical(name)
-        if canonical not in by_canonical or name == canonical:
+    for sheet_name, sheet in sheets.items():
+        canonical = wanted.canonical(sheet_name)
+        if canonical not in by_canonical or sheet_name == canonical:
             by_canonical[canonical] = sheet
     return names, by_canonical, notes
 
 
-def _trim(path: Path, container: Container, wanted: tuple[str, ...], limits: Limits) -> Trimmed:
+def _prepare(data: bytes, container: Container, wanted: Wanted, limits: Limits, on_format_error):
+    """Measure, price, trim and mark, by format; (Trimmed, the marks for `mark_*`)."""
     if container.format == "xls":
-        return trim_xls(container.ole.data, container, wanted, limits)
-    with _open_zip(path, container) as archive:
+        return trim_xls(data, container, wanted, limits), None
+    archive = container.inflated if container.inflated is not None else zipfile.ZipFile(io.BytesIO(data))
+    with archive:
         if container.format == "ods":
-            return trim_ods_file(archive, wanted, limits)
-        return trim_xlsx(archive, sheet_parts(archive, set(archive.namelist())), wanted, limits)
+            return prepare_ods(archive, wanted, limits, on_format_error)
+        return prepare_xlsx(archive, wanted, limits, on_format_error)
 
 
-def _open_zip(source, container: Container | None):
-    """The parts the pre-flight already inflated and verified, else the zip itself."""
-    if container is not None and container.inflated is not None:
-        return container.inflated
-    return zipfile.ZipFile(source)
-
-
-def _utf8_name(path: Path) -> bool:
-    try:
-        str(path).encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
+def _place_formulas(sheets: dict[str, Sheet], limits: Limits) -> None:
+    """A formula without a cached value is read as its text (intake.md); calamine
+    leaves such a cell out of its grid, so the grid grows to hold it."""
+    for sheet in sheets.values():
+        for row, col in sheet.formulas:
+            if row >= limits.max_rows or col >= limits.max_cols:
+                continue
+            while len(sheet.rows) <= row:
+                sheet.rows.append([])
+            line = sheet.rows[row]
+            if len(line) <= col:
+                line.extend([""] * (col + 1 - len(line)))
 
 
 def _reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"文件已损坏或格式不正确（{text[:200]}）"
-
-

@@ -18,7 +18,8 @@ from .. import levels
 from ..cells import a1
 from ..display import as_percent
 from .base import Sheet
-from .grid import load_sheets
+from .grid import load_sheets_data
+from .preflight import read_file
 from .preflight import DEFAULT_LIMITS, Limits
 from ..model import (
     ANNUAL,
@@ -120,11 +121,23 @@ def read_intake(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> tuple[I
     """Read one intake workbook. File-level failures come back as problems."""
     path = Path(path)
     try:
-        _names, sheets, notes = load_sheets(path, (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET), limits)
+        data = read_file(path, limits)
     except IntakeError as exc:
         return None, [exc.problem]
     except OSError as exc:
         return None, [problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")]
+    return read_intake_data(data, path.name, limits=limits)
+
+
+def read_intake_data(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> tuple[Intake | None, list[Problem]]:
+    """read_intake of a file's bytes (read once by the caller, who may hash the same bytes).
+
+    `name` is the file's name, used only for its suffix (file-type-mismatch).
+    """
+    try:
+        _names, sheets, notes = load_sheets_data(data, name, (PROJECT_SHEET, BUDGET_SHEET, INDICATOR_SHEET), limits)
+    except IntakeError as exc:
+        return None, [exc.problem]
     return intake_from_sheets(sheets, notes, limits=limits)
 
 

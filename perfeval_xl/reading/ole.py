@@ -19,6 +19,7 @@ MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END_OF_CHAIN = 0xFFFFFFFE
 _FREE = 0xFFFFFFFF
 _STREAM, _ROOT = 2, 5
+WORKBOOK_NAMES = ("Workbook", "Book", "WORKBOOK", "BOOK")
 
 
 class OleError(Exception):
@@ -123,6 +124,22 @@ class Ole:
     def find(self, *names: str) -> Entry | None:
         wanted = {name.lower() for name in names}
         return next((e for e in self.entries if e.kind == _STREAM and e.name.lower() in wanted), None)
+
+    def workbook_stream(self) -> Entry | None:
+        """The stream python-calamine reads as the workbook, chosen as it chooses.
+
+        It asks for `Workbook`, then `Book`, then `WORKBOOK`, then `BOOK`, by
+        exact name, and takes the first entry of that name in the directory
+        (measured: a directory holding a clean `Book` and a `Workbook` with
+        far cells is read from `Workbook`). So every check looks at exactly
+        the stream calamine will read, never a decoy beside it. An entry of
+        that name that is not a stream is no workbook.
+        """
+        for name in WORKBOOK_NAMES:
+            entry = next((e for e in self.entries if e.name == name), None)
+            if entry is not None:
+                return entry if entry.kind == _STREAM else None
+        return None
 
     def spans(self, entry: Entry) -> list[tuple[int, int]]:
         """(file offset, length) pieces that make up the stream, in order."""

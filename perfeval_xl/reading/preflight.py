@@ -17,12 +17,23 @@ sees a file, `preflight` answers from cheap facts:
 
 Each limit is a named setting of `Limits`; each refusal is one finding with
 its own code (docs/security.md lists them). Sheet sizes are bounded
-separately by trim.py, which needs to look at the sheets themselves.
+separately by xlsx.py, ods.py and xls.py, which look at the sheets themselves.
+
+The file is read once (`read_file`, bounded by `max_file_bytes`): the same
+bytes are checked here, hashed, handed to calamine and scanned for formats,
+so a file swapped on disk in between cannot be read unchecked.
+
+Long because every check made before a library sees the bytes is here, in
+the order it is made (size, content sniffing, the zip directory, inflating,
+OLE); splitting it would spread one sequence over several files.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -52,6 +63,7 @@ class Limits:
     max_cols: int = 200                    # columns read per sheet
     max_cells: int = 3_000_000             # cells of all sheets an .xls/.ods may make the reader hold
     max_cell_chars: int = 32_767           # characters of one cell's text (Excel's own limit)
+    max_text_chars: int = 20_000_000       # characters of text the reader would copy into the cells it keeps
     # Containment (perfeval_xl/contained.py): what the process reading one file may use.
     max_memory_bytes: int = 1024 * MB      # address space of the reading process (RLIMIT_AS)
     max_seconds: float = 30.0              # wall-clock time to read and score one file
@@ -124,32 +136,53 @@ def unreadable(reason: str) -> IntakeError:
     return IntakeError(problem("file-unreadable", ERROR, reason=reason))
 
 
+def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of a regular file, read once and never more than the size limit allows."""
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise unreadable("不是普通文件（是目录、设备或管道），未读取")
+        if info.st_size > limits.max_file_bytes:
+            raise IntakeError(problem("file-too-large", ERROR, size=human_size(info.st_size),
+                                      limit=human_size(limits.max_file_bytes)))
+        data = handle.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:   # it grew while we read it
+        raise IntakeError(problem("file-too-large", ERROR, size="超过 " + human_size(limits.max_file_bytes),
+                                  limit=human_size(limits.max_file_bytes)))
+    return data
+
+
 def preflight(path: Path, limits: Limits = DEFAULT_LIMITS) -> Container:
-    """Check a file before any spreadsheet library opens it.
+    """`preflight_data` of a file on disk (read once, bounded)."""
+    return preflight_data(read_file(path, limits), path.name, limits)
+
+
+def preflight_data(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Container:
+    """Check a file's bytes before any spreadsheet library sees them.
 
     Raises IntakeError with one file-level finding when the file must not be
     read; returns the real format and any notes otherwise.
     """
-    size = path.stat().st_size
+    size = len(data)
     if size == 0:
         raise unreadable("文件为空（0字节）")
     if size > limits.max_file_bytes:
         raise IntakeError(
             problem("file-too-large", ERROR, size=human_size(size), limit=human_size(limits.max_file_bytes))
         )
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
+    head = data[:4096]
     if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
-        container = check_zip(path, size, limits)
+        container = check_zip(data, limits)
     elif head.startswith(OLE_MAGIC):
-        container = check_ole(path.read_bytes())
+        container = check_ole(data)
     else:
         raise unreadable(describe_other(head))
-    claimed = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}.get(path.suffix.lower())
+    suffix = Path(name).suffix.lower()
+    claimed = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}.get(suffix)
     if claimed and claimed != container.format:
         container.notes.append(
             problem(
-                "file-type-mismatch", INFO, suffix=path.suffix.lower(),
+                "file-type-mismatch", INFO, suffix=suffix,
                 actual=_FORMAT_NAMES[container.format], actual_en=_FORMAT_NAMES_EN[container.format],
             )
         )
@@ -162,7 +195,32 @@ _FORMAT_NAMES_EN = {"xlsx": "Excel 2007+ (.xlsx/.xlsm)", "xls": "Excel 97-2003 (
 
 # --- not a spreadsheet container ---------------------------------------------------
 
-_HTML = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|table|meta|style|div)\b", re.I | re.S)
+_HTML_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta", b"<style", b"<div")
+
+
+def _looks_like_html(body: bytes) -> bool:
+    """Whether the text starts (after blanks and comments) with an HTML tag.
+
+    A loop over the comments, not a pattern: `(<!--.*?-->\\s*)*` backtracked
+    exponentially on a head of repeated comments (`<!-- -->` × 512 hung).
+    """
+    at = 0
+    lower = body.lower()
+    while True:
+        while at < len(lower) and lower[at:at + 1].isspace():
+            at += 1
+        if not lower.startswith(b"<!--", at):
+            break
+        end = lower.find(b"-->", at + 4)
+        if end < 0:
+            return False
+        at = end + 3
+    for tag in _HTML_TAGS:
+        if lower.startswith(tag, at):
+            following = lower[at + len(tag) : at + len(tag) + 1]
+            if not following or not (following.isalnum() or following == b"_"):
+                return True
+    return False
 
 
 def describe_other(head: bytes) -> str:
@@ -176,7 +234,7 @@ def describe_other(head: bytes) -> str:
         return "文件内容是 RTF 文档，不是表格"
     text = _as_text(body)
     if text is not None:
-        if _HTML.match(body) or b"<html" in body[:1024].lower():
+        if _looks_like_html(body) or b"<html" in body[:1024].lower():
             return "文件内容是网页（HTML）表格，不是 Excel 工作簿（常见于系统导出的“xls”）；请在 Excel/WPS 中打开后另存为 .xlsx"
         if "urn:schemas-microsoft-com:office:spreadsheet" in text:
             return "文件内容是 Excel 2003 XML 表格，不是 .xlsx 工作簿；请在 Excel/WPS 中打开后另存为 .xlsx"
@@ -223,12 +281,13 @@ def _bomb(part: str, size: int, compressed: int) -> IntakeError:
     return IntakeError(problem("zip-bomb", ERROR, part=part, size=human_size(size), ratio=ratio))
 
 
-def check_zip(path: Path, size: int, limits: Limits, *, word: bool = False) -> Container:
-    entries = _directory_count(path, size)
+def check_zip(data: bytes, limits: Limits, *, word: bool = False) -> Container:
+    size = len(data)
+    entries = _directory_count(data, size)
     if entries > limits.max_parts:
         raise unreadable(f"压缩包内有 {entries} 个部件，超过上限 {limits.max_parts}，未读取")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise unreadable(f"文件已损坏或不完整（{str(exc)[:120] or type(exc).__name__}）") from exc
     with archive:
@@ -249,11 +308,11 @@ def check_zip(path: Path, size: int, limits: Limits, *, word: bool = False) -> C
         # Then inflate each part once, in chunks, to see whether the directory told the truth.
         keep = sum(info.file_size for info in infos) <= KEEP_INFLATED_BYTES
         inflated = InflatedZip(infos) if keep else None
-        with open(path, "rb") as handle:
+        with io.BytesIO(data) as handle:
             for info in infos:
-                data = _verify_part(handle, info, limits, keep=keep)
+                part = _verify_part(handle, info, limits, keep=keep)
                 if inflated is not None:
-                    inflated.add(info, data)
+                    inflated.add(info, part)
     container = Container(fmt, inflated=inflated)
     if any(_MACRO_PARTS.search(name) for name in names):
         container.notes.append(problem("macros-ignored", INFO))
@@ -267,11 +326,9 @@ def _check_sizes(part: str, inflated: int, compressed: int, limits: Limits) -> N
         raise _bomb(part, inflated, compressed)
 
 
-def _directory_count(path: Path, size: int) -> int:
+def _directory_count(data: bytes, size: int) -> int:
     """Entries the zip's end record announces, read before zipfile builds them all."""
-    with open(path, "rb") as handle:
-        handle.seek(max(0, size - (65536 + 22)))
-        tail = handle.read()
+    tail = data[max(0, size - (65536 + 22)):]
     at = tail.rfind(EMPTY_ZIP_MAGIC)
     if at < 0 or len(tail) - at < 22:
         raise unreadable("文件不完整（压缩包缺少结尾目录，可能在下载或拷贝时被截断）")
@@ -403,7 +460,7 @@ def check_ole(data: bytes) -> Container:
     names = {name.lower() for name in ole.names()}
     if "encryptioninfo" in names or "encryptedpackage" in names:
         raise IntakeError(problem("file-encrypted", ERROR))
-    stream = ole.find("Workbook", "Book")
+    stream = ole.workbook_stream()
     if stream is None:
         if "worddocument" in names:
             raise unreadable("文件内容是 Word 97-2003 文档（.doc），不是表格")

@@ -1,4 +1,9 @@
-"""Excel 97-2003 workbooks (.xls): measuring and trimming the BIFF records, and marking percent and error cells."""
+"""Excel 97-2003 workbooks (.xls): measuring, pricing and trimming the BIFF records, and marking percent and error cells.
+
+Everything here reads the one stream python-calamine reads (`Ole.workbook_stream`):
+the checks, the trimmed copy and the format pass (xlrd is handed that very
+stream, as a bare BIFF stream, so it cannot pick another one).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from .preflight import Container, Limits
 
 
 _BOF, _EOF, _BOUNDSHEET, _CODEPAGE, _STRING = 0x0809, 0x000A, 0x0085, 0x0042, 0x0207
+_SST, _CONTINUE, _LABELSST, _LABEL = 0x00FC, 0x003C, 0x00FD, 0x0204
 _FORMULAS = {0x0006, 0x0206, 0x0406}
 # Records that put a value in one cell: row and column are their first 4 bytes.
 _VALUE_RECORDS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, 0x0205, *_FORMULAS}
@@ -66,6 +72,8 @@ class _XlsSheet:
     first_value: int | None = None                                # offset of the first value record
     beyond: array = field(default_factory=lambda: array("Q"))     # offsets of value records past the limits
     end: int | None = None     # from here on every value record is past the limits: the sheet can end here
+    strings: array = field(default_factory=lambda: array("L"))   # SST indices of the LABELSST cells kept
+    text_chars: int = 0                                          # LABEL text of the cells kept
 
 
 _HEADER = struct.Struct("<HH")
@@ -108,7 +116,12 @@ def _measure_xls_sheet(stream: bytes, name: str, offset: int, limits: Limits) ->
             sheet.rows = row + 1
         if last_col >= sheet.cols:
             sheet.cols = last_col + 1
-        if row >= max_rows or last_col >= max_cols:
+        within = row < max_rows and last_col < max_cols
+        if within and kind == _LABELSST and length >= 10:
+            sheet.strings.append(struct.unpack_from("<I", stream, here + 10)[0])
+        elif within and kind == _LABEL and length >= 8:
+            sheet.text_chars += struct.unpack_from("<H", stream, here + 10)[0]
+        if not within:
             # A MULRK that straddles the column limit goes whole: it cannot be shortened in place.
             sheet.beyond.append(here)
             after_dropped_formula = kind in _FORMULAS
@@ -124,17 +137,19 @@ def trim_xls(data: bytes, container: Container, wanted: tuple[str, ...], limits:
     trimmed sheet ended (an EOF record) where only such records follow, so
     that neither calamine nor xlrd walks through a million of them."""
     ole = container.ole
-    entry = ole.find(container.workbook_stream)
+    entry = ole.workbook_stream()
     stream = bytearray(ole.read(entry))
     sheets = [_measure_xls_sheet(stream, name, offset, limits) for name, offset in xls_sheets(stream)]
     trimmed = Trimmed()
     changed = False
     empty_others = held(((s.rows, s.cols) for s in sheets), limits) > limits.max_cells
+    kept = []
     for sheet in sheets:
         if empty_others and sheet.name not in wanted and sheet.first_value is not None:
             struct.pack_into("<H", stream, sheet.first_value, _EOF)
             changed = True
             continue
+        kept.append(sheet)
         if not over(sheet.rows, sheet.cols, limits):
             continue
         if sheet.name in wanted:
@@ -146,6 +161,8 @@ def trim_xls(data: bytes, container: Container, wanted: tuple[str, ...], limits:
         if sheet.end is not None:
             struct.pack_into("<H", stream, sheet.end, _EOF)
         changed = True
+    _check_text(stream, kept, limits)
+    trimmed.stream = bytes(stream)
     if not changed:
         return trimmed
     copy = bytearray(data)
@@ -159,11 +176,106 @@ def trim_xls(data: bytes, container: Container, wanted: tuple[str, ...], limits:
 
 
 
-def mark_xls(data: bytes, sheets: dict[str, Sheet], limits: Limits) -> None:
+def _check_text(stream: bytes, sheets: list[_XlsSheet], limits: Limits) -> None:
+    """calamine reads every sheet of an .xls and copies each SST string into every cell naming it:
+    refuse before it does when that text passes `max_text_chars`."""
+    from .xlsx import too_complex
+
+    total = sum(sheet.text_chars for sheet in sheets)
+    references = sum(len(sheet.strings) for sheet in sheets)
+    if not references:
+        lengths: list[int] = []
+    else:
+        lengths = sst_lengths(stream)
+    for sheet in sheets:
+        for index in sheet.strings:
+            if index < len(lengths):
+                total += lengths[index]
+        if total > limits.max_text_chars:
+            break
+    if total > limits.max_text_chars:
+        raise too_complex(total, limits.max_text_chars, "各工作表（含不读取的工作表）引用的共享字符串", "shared strings the cells refer to")
+
+
+def sst_lengths(stream: bytes) -> list[int]:
+    """Characters of each string of the shared string table (SST and its CONTINUE records)."""
+    pieces: list[bytes] = []
+    for position, kind, length in _records(stream, 0):
+        if kind == _SST:
+            pieces = [stream[position + 4 : position + 4 + length]]
+        elif kind == _CONTINUE and pieces:
+            pieces.append(stream[position + 4 : position + 4 + length])
+        elif pieces or kind == _EOF:
+            break
+    if not pieces or len(pieces[0]) < 8:
+        return []
+    (unique,) = struct.unpack_from("<I", pieces[0], 4)
+    cursor = _Cursor(pieces, 8)
+    lengths: list[int] = []
+    while len(lengths) < unique and not cursor.done():
+        head = cursor.take(3)
+        if len(head) < 3:
+            break
+        count, flags = struct.unpack_from("<H", head)[0], head[2]
+        runs = struct.unpack("<H", cursor.take(2).ljust(2, b"\0"))[0] if flags & 0x08 else 0
+        extra = struct.unpack("<I", cursor.take(4).ljust(4, b"\0"))[0] if flags & 0x04 else 0
+        lengths.append(count)
+        cursor.characters(count, flags & 0x01)
+        cursor.take(4 * runs + extra, keep=False)
+    return lengths
+
+
+class _Cursor:
+    """Reads across the SST's CONTINUE records as Excel splits them."""
+
+    def __init__(self, pieces: list[bytes], at: int) -> None:
+        self.pieces, self.piece, self.at = pieces, 0, at
+
+    def done(self) -> bool:
+        return self.piece >= len(self.pieces)
+
+    def _room(self) -> int:
+        while not self.done() and self.at >= len(self.pieces[self.piece]):
+            self.piece, self.at = self.piece + 1, 0
+        return 0 if self.done() else len(self.pieces[self.piece]) - self.at
+
+    def take(self, count: int, keep: bool = True) -> bytes:
+        out = bytearray()
+        while count > 0 and self._room():
+            step = min(count, self._room())
+            if keep:
+                out += self.pieces[self.piece][self.at : self.at + step]
+            self.at += step
+            count -= step
+        return bytes(out)
+
+    def characters(self, count: int, wide: int) -> None:
+        """Skip `count` characters; a string split by a CONTINUE restarts there with its flags byte."""
+        while count > 0:
+            room = self._room()
+            if not room:
+                return
+            if self.at == 0 and self.piece > 0:
+                wide = self.pieces[self.piece][0] & 0x01
+                self.at = 1
+                continue
+            step = min(count, room // (2 if wide else 1))
+            if step == 0:
+                self.at = len(self.pieces[self.piece])
+                continue
+            self.at += step * (2 if wide else 1)
+            count -= step
+            if count and self.at >= len(self.pieces[self.piece]):
+                self.piece, self.at = self.piece + 1, 0
+
+
+def mark_xls(stream: bytes, sheets: dict[str, Sheet], limits: Limits) -> None:
+    """Error values and percent formats, read by xlrd from the workbook stream calamine read."""
     import xlrd
 
+    # A bare BIFF stream (not an OLE file): xlrd reads exactly these bytes.
     # ragged_rows: a row is as long as its last cell, not padded to the widest.
-    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True)
+    book = xlrd.open_workbook(file_contents=stream, formatting_info=True, on_demand=True, ragged_rows=True)
     try:
         for name, sheet in sheets.items():
             xsheet = book.sheet_by_name(name)

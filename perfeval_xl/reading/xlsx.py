@@ -1,105 +1,228 @@
-"""Keep python-calamine inside the row and column limits.
+"""xlsx / xlsm: measure, trim and mark the sheets, with one expat pass each.
 
 calamine loads a sheet as one dense rectangle from its first to its last
-cell, before we can ask for only the first rows. One cell at XFD1048576 makes
-it ask for 17 billion cells (the process aborts); one cell at IV65536 of an
-.xls costs half a gigabyte; an .ods can repeat one value over a million rows
-in a few bytes. And for .xls and .ods it loads every sheet, not only the
-ones we read.
+cell before we can ask for only the first rows: one cell at XFD1048576 makes
+it ask for 17 billion cells, one at AX1000000 for 1.6 GB. So before calamine
+opens the file, each sheet we read is parsed once (xmlscan.parser: a real
+XML parser, so comments, CDATA and decoys are what they are) and that one
+pass gives
 
-So before calamine opens a file we measure each sheet from its own XML or
-BIFF records: the last row and column that hold a value (cells with only a
-style are free: calamine skips them). A sheet that goes past `max_rows` or
-`max_cols` is cut to the limits in a copy held in memory, which calamine
-reads instead of the file, and the reader reports `too-many-rows` with the
-sheet's real size. When the sheets of an .xls/.ods together would hold more
-than `max_cells`, the sheets we do not read are emptied in that copy too.
-The file itself is never touched.
+- the rows and columns that hold a value, by calamine's own rule (a cell
+  with an inline string, or with a `<v>` that holds text or belongs to a
+  `str`/`d` cell; cells that only carry a style are free);
+- the byte ranges to cut so that the sheet fits the limits (cut in a copy
+  held in memory; the file is never touched);
+- the text calamine will copy for the cells it keeps (inline text, and
+  shared strings × their references: one 32,767-character string named by
+  20,000 cells is 655 million characters);
+- the marks calamine cannot give us: cells with a percent style, Excel error
+  values, and formulas without a cached value (read as their text, intake.md).
+
+styles.xml, workbook.xml and its relationships go through the same parser.
 """
-
 
 from __future__ import annotations
 
-import functools
-import re
-import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from ..cells import parse_a1
-from .base import Sheet, Trimmed, is_percent_code, over, rezip, unescape
+from ..problems import ERROR, IntakeError, problem
+from .base import Sheet, Trimmed, is_percent_code, over, rezip
 from .preflight import Limits
+from .xmlscan import ascii_compatible, attribute, element_end, local, parse, parser, tag_end, text_of
+
+PERCENT_BUILTIN = frozenset({9, 10})     # 0% and 0.00%
+_VALUE_EVEN_IF_EMPTY = frozenset({"str", "d"})   # calamine keeps these cells with an empty <v>
 
 
-def _col_of(letters: bytes) -> int:
+def _ref(text: str) -> tuple[int | None, int | None]:
+    """`AX12` -> (row 11, col 49); either part may be missing (then None)."""
+    # SPEED: most references are one or two capital letters and digits.
+    if len(text) > 1 and "A" <= text[0] <= "Z":
+        if text[1:].isdigit():
+            return int(text[1:]) - 1, ord(text[0]) - 65
+        if "A" <= text[1] <= "Z" and text[2:].isdigit():
+            return (int(text[2:]) - 1 if len(text) > 2 else None), (ord(text[0]) - 64) * 26 + ord(text[1]) - 65
     col = 0
-    for ch in letters.upper():
-        col = col * 26 + ch - 64
-    return col - 1
-
-
-# --- xlsx / xlsm ------------------------------------------------------------
-
-_SHEETDATA = re.compile(rb"<(?:[\w.-]+:)?sheetData\b[^>]*?(/?)>")
-_SHEETDATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
-_XLSX_TAG = re.compile(rb"""<(?:[\w.-]+:)?(row|c)(?=[\s/>])((?:[^>"'/]+|/(?!>)|"[^"]*"|'[^']*')*)(/?)>""")
-_ROW_END = re.compile(rb"</(?:[\w.-]+:)?row\s*>")
-_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
-_VALUE_CELL = re.compile(rb"""<(?:[\w.-]+:)?c(?=[\s>])(?:[^>"']|"[^"]*"|'[^']*')*(?<!/)>""")
-_R_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)([0-9]*)\s*["']""")
-
-
-def measure_xlsx_sheet(data: bytes, limits: Limits) -> tuple[int, int, list[tuple[int, int]]]:
-    """(rows, cols) that hold values, and the byte ranges to drop to fit the limits."""
-    opening = _SHEETDATA.search(data)
-    if opening is None or opening.group(1):
-        return 0, 0, []
-    closing = _SHEETDATA_END.search(data, opening.end())
-    stop = closing.start() if closing else len(data)
-    max_rows, max_cols = limits.max_rows, limits.max_cols
-    rows = cols = 0
-    drops: list[tuple[int, int]] = []
-    row = col = -1
-    skip_until = -1
-    for tag in _XLSX_TAG.finditer(data, opening.end(), stop):
-        begin = tag.start()
-        if begin < skip_until:
-            continue
-        kind, attrs, empty = tag.groups()
-        ref = _R_ATTR.search(attrs) if b"r" in attrs else None
-        if kind == b"row":
-            row = int(ref.group(2)) - 1 if ref and ref.group(2) else row + 1
-            col = -1
-            if row >= max_rows and not empty:
-                # Past the limit: drop the whole row, and look inside only for whether it holds a value.
-                end = _ROW_END.search(data, tag.end(), stop)
-                skip_until = end.end() if end else stop
-                if _VALUE_CELL.search(data, tag.end(), skip_until):
-                    rows = max(rows, row + 1)
-                _add_drop(drops, begin, skip_until)
-            continue
-        cell_row = row
-        if ref:
-            col = _col_of(ref.group(1)) if ref.group(1) else col + 1
-            if ref.group(2):
-                cell_row = int(ref.group(2)) - 1
+    index = 0
+    for ch in text:
+        code = ord(ch) | 0x20     # lower case
+        if 97 <= code <= 122:
+            col = col * 26 + code - 96
+            index += 1
         else:
-            col += 1
-        if empty:
-            continue   # <c .../> holds no value: calamine skips it
-        if cell_row >= rows:
-            rows = cell_row + 1
-        if col >= cols:
-            cols = col + 1
-        if cell_row >= max_rows or col >= max_cols:
-            end = _CELL_END.search(data, tag.end(), stop)
-            skip_until = end.end() if end else stop
-            _add_drop(drops, begin, skip_until)
-    return rows, cols, drops
+            break
+    digits = text[index:]
+    row = int(digits) - 1 if digits.isdigit() and digits.isascii() else None
+    return row, (col - 1 if index else None)
+
+
+@dataclass
+class SheetScan:
+    rows: int = 0
+    cols: int = 0
+    drops: list[tuple[int, int]] = field(default_factory=list)
+    shared: Counter = field(default_factory=Counter)     # shared string index -> references kept
+    text_chars: int = 0                                  # inline and formula-string text kept
+    percent: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+_C, _V, _F, _IS, _ROW, _SHEETDATA = 1, 2, 3, 4, 5, 6
+_CODES = {"c": _C, "v": _V, "f": _F, "is": _IS, "row": _ROW, "sheetData": _SHEETDATA}
+
+
+def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str] = frozenset()) -> SheetScan:
+    """One pass over a sheet part: its extent, what to cut, what it costs, and its marks."""
+    scan = SheetScan()
+    transcoded = not ascii_compatible(data)
+    if transcoded:
+        # UTF-16: offsets of markup are not ASCII offsets; read it as UTF-8, never cut it in place.
+        data = _as_utf8(data, part)
+        made = parser("UTF-8")
+    else:
+        made = parser()
+    max_rows, max_cols = limits.max_rows, limits.max_cols
+    codes: dict[str, int] = {}
+    # SPEED: expat calls these for every element of every sheet read. No handler for
+    # character data: the text of a <v>, <f> or <is> is the slice between its tags,
+    # decoded (by the parser) only for the few cells whose text matters.
+    inside = False
+    row = -1
+    col = -1
+    row_start = 0
+    row_drops_from = 0
+    row_kept = False
+    cell = None          # [ref, s, t, start, v raw, f raw, inline raw]
+    opened = 0           # where the open <v>, <f> or <is> began
+    col_ref = None       # the reference of the last style-only cell, not parsed yet
+    drops = scan.drops
+    encoding = [None]
+    made.XmlDeclHandler = lambda version, declared, standalone: encoding.__setitem__(0, declared)
+
+    def start(name, attrs):
+        nonlocal inside, row, col, col_ref, row_start, row_drops_from, row_kept, cell, opened
+        code = codes.get(name)
+        if code is None:
+            code = codes[name] = _CODES.get(local(name), 0)
+        if not inside:
+            if code == _SHEETDATA:
+                inside = True
+            return
+        if cell is not None:
+            if code == _V or code == _F or code == _IS:
+                opened = made.CurrentByteIndex
+            return
+        if code == _C:
+            cell = [attrs.get("r"), attrs.get("s"), attrs.get("t"), made.CurrentByteIndex, None, None, None]
+        elif code == _ROW:
+            r = attrs.get("r")
+            row = int(r) - 1 if r and r.isdigit() else row + 1
+            col = -1
+            col_ref = None
+            row_start = made.CurrentByteIndex
+            row_drops_from = len(drops)
+            row_kept = False
+
+    def end(name):
+        nonlocal inside, cell, col, col_ref, row_kept
+        if not inside:
+            return
+        code = codes[name]
+        if code != _C:
+            if cell is not None:
+                if code == _V or code == _F or code == _IS:
+                    at = made.CurrentByteIndex
+                    if data.startswith(b"<v>", opened):
+                        raw = data[opened + 3 : at]
+                    else:
+                        begin = tag_end(data, opened)
+                        raw = data[begin:at] if begin <= at else b""
+                    if code == _V:
+                        cell[4] = raw
+                    elif code == _F:
+                        cell[5] = raw
+                    elif cell[6] is None:
+                        cell[6] = raw
+                return
+            if code == _ROW:
+                if row >= max_rows and not row_kept:
+                    del drops[row_drops_from:]
+                    _add_drop(drops, row_start, element_end(data, row_start, made.CurrentByteIndex))
+            elif code == _SHEETDATA:
+                inside = False
+            return
+        ref, style, kind, begin, value, formula, inline = cell
+        cell = None
+        holds = inline is not None or (value is not None and (value != b"" or kind in _VALUE_EVEN_IF_EMPTY))
+        if not holds and not formula and ref:
+            # SPEED: a cell that only carries a style costs nothing; its reference is
+            # parsed only if a later cell without one counts on from it.
+            col_ref = ref
+            return
+        if col_ref is not None:
+            if not ref:
+                parsed = _ref(col_ref)[1]
+                col = parsed if parsed is not None else col + 1
+            col_ref = None
+        cell_row, cell_col = row, col + 1
+        if ref:
+            parsed_row, parsed_col = _ref(ref)
+            if parsed_col is not None:
+                cell_col = parsed_col
+            if parsed_row is not None:
+                cell_row = parsed_row
+        col = cell_col
+        within = 0 <= cell_row < max_rows and cell_col < max_cols
+        if holds:
+            if cell_row >= scan.rows:
+                scan.rows = cell_row + 1
+            if cell_col >= scan.cols:
+                scan.cols = cell_col + 1
+            if not within:
+                if cell_row >= max_rows or cell_col >= max_cols:
+                    _add_drop(drops, begin, element_end(data, begin, made.CurrentByteIndex))
+                return
+            row_kept = True
+            if kind == "s":
+                scan.shared[value.strip()] += 1
+            elif inline is not None:
+                scan.text_chars += len(text_of(inline, encoding[0]))
+            elif kind == "str" or kind == "e":
+                scan.text_chars += len(value)
+            if style is not None and style in percent_styles:
+                scan.percent.add((cell_row, cell_col))
+            if kind == "e":
+                scan.errors[(cell_row, cell_col)] = text_of(value, encoding[0]).strip() or "#ERROR"
+                return
+        if within and formula and (not value or not text_of(value, encoding[0])):
+            text = text_of(formula, encoding[0])
+            if text.strip():
+                scan.formulas[(cell_row, cell_col)] = "=" + text
+
+    made.StartElementHandler = start
+    made.EndElementHandler = end
+    parse(made, data, part)
+    if drops and transcoded:
+        raise IntakeError(problem("file-too-complex", ERROR,
+                                  what=f"工作表部件“{part[:80]}”超出行列上限且不是 UTF-8 编码，无法裁剪",
+                                  what_en="an oversized sheet part that is not UTF-8"))
+    return scan
+
+
+def _as_utf8(data: bytes, part: str) -> bytes:
+    encoding = "utf-16-be" if data.startswith((b"\xfe\xff", b"\x00<")) else "utf-16-le"
+    try:
+        return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
+    except UnicodeDecodeError:
+        raise IntakeError(problem("file-unreadable", ERROR, reason=f"文件已损坏（部件“{part[:80]}”的编码无效）")) from None
 
 
 def _add_drop(drops: list[tuple[int, int]], start: int, end: int) -> None:
     if drops and drops[-1][1] == start:
-        drops[-1] = (drops[-1][0], end)   # consecutive rows: one range, not a million
+        drops[-1] = (drops[-1][0], end)   # consecutive cells or rows: one range, not a million
     else:
         drops.append((start, end))
 
@@ -113,161 +236,166 @@ def _cut(data: bytes, drops: list[tuple[int, int]]) -> bytes:
     return b"".join(pieces)
 
 
-@functools.lru_cache(maxsize=8)
-def _plain_sheet_data(max_rows: int) -> re.Pattern:
-    """sheetData as Excel, WPS, LibreOffice and xlsxwriter write it, that is plainly within `max_rows` rows.
+# --- workbook.xml, relationships, styles.xml, sharedStrings.xml ------------------------
 
-    Every row tag starts with r="N" and every cell tag with r="A1" (one
-    letter), with fewer digits than `max_rows` has; attribute values are
-    double-quoted and hold no < or >; any other tag or text holds no row or
-    cell tag. On such a sheet measure_xlsx_sheet sees exactly these tags with
-    exactly these references, so its rows are below max_rows and its
-    columns at most 26.
-    """
-    digits = len(str(max_rows)) - 1      # r="999" for 5,000 rows
-    if digits < 1:
-        return re.compile(rb"(?!)")      # matches nothing: always measure
-    number = rb"[0-9]{1,%d}" % digits
-    attributes = rb'(?:\ [\w:.-]++="[^"<>]*+")*+\ ?/?>'
-    return re.compile(
-        rb"(?:[^<]++"
-        + rb'|<row\ r="' + number + rb'"' + attributes
-        + rb'|<c\ r="[A-Z]' + number + rb'"' + attributes
-        + rb"|<(?!(?:[\w.-]+:)?(?:row|c)(?=[\s/>]))[^<>]*+>"
-        + rb")*+"
+
+def sheet_parts(archive, names: set[str] | None = None) -> dict[str, str]:
+    """Sheet name -> its part, from workbook.xml and its relationships (parsed, not matched)."""
+    names = set(archive.namelist()) if names is None else names
+    by_id: dict[str, str] = {}
+
+    def relationship(name, attrs):
+        if local(name) == "Relationship":
+            target = attribute(attrs, "Target") or ""
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            by_id.setdefault(attribute(attrs, "Id"), part)
+
+    if "xl/_rels/workbook.xml.rels" in names:
+        parse(parser(StartElementHandler=relationship), archive.read("xl/_rels/workbook.xml.rels"),
+              "xl/_rels/workbook.xml.rels")
+    result: dict[str, str] = {}
+
+    def sheet(name, attrs):
+        if local(name) == "sheet":
+            rid = attribute(attrs, "id")
+            if rid in by_id:
+                result.setdefault(attribute(attrs, "name") or "", by_id[rid])
+
+    parse(parser(StartElementHandler=sheet), archive.read("xl/workbook.xml"), "xl/workbook.xml")
+    return result
+
+
+def percent_styles(styles: bytes) -> frozenset[str]:
+    """The cellXfs indices (as the `s` attribute spells them) whose number format shows a percent."""
+    codes: dict[int, str] = {}
+    xfs: list[int] = []
+    depth = {"cellXfs": 0}
+
+    names: dict[str, str] = {}
+
+    def start(name, attrs):
+        n = names.get(name)
+        if n is None:
+            n = names[name] = local(name)
+        if n == "numFmt":
+            ident, code = attrs.get("numFmtId") or attribute(attrs, "numFmtId"), attrs.get("formatCode") or attribute(attrs, "formatCode")
+            if ident is not None and ident.strip().isdigit() and code is not None:
+                codes[int(ident)] = code
+        elif n == "cellXfs":
+            depth["cellXfs"] += 1
+        elif n == "xf" and depth["cellXfs"]:
+            ident = (attribute(attrs, "numFmtId") or "0").strip()
+            xfs.append(int(ident) if ident.isdigit() else 0)
+
+    def end(name):
+        if local(name) == "cellXfs":
+            depth["cellXfs"] -= 1
+
+    parse(parser(StartElementHandler=start, EndElementHandler=end), styles, "xl/styles.xml")
+    # Only the formats a cell style uses are looked at (a crafted file may declare a million).
+    return frozenset(
+        str(index) for index, ident in enumerate(xfs)
+        if (is_percent_code(codes[ident]) if ident in codes else ident in PERCENT_BUILTIN)
     )
 
 
-def plainly_within(data: bytes, limits: Limits) -> bool:
-    """True when a sheet is surely within the limits without measuring it cell by cell.
+def shared_string_lengths(data: bytes) -> list[int]:
+    """Characters of each shared string (phonetic runs included: an upper bound)."""
+    lengths: list[int] = []
+    state = {"in": 0, "n": 0}
 
-    SPEED: measure_xlsx_sheet walks every tag in Python (about 1 ms for an
-    intake's three sheets); one regex over an ordinary sheet takes a sixth of
-    that. False means only "measure it": the caller then does.
+    def start(name, attrs):
+        if local(name) == "si":
+            state["in"], state["n"] = 1, 0
+
+    def end(name):
+        if local(name) == "si":
+            lengths.append(state["n"])
+            state["in"] = 0
+
+    def text(chunk):
+        if state["in"]:
+            state["n"] += len(chunk)
+
+    parse(parser(StartElementHandler=start, EndElementHandler=end, CharacterDataHandler=text),
+          data, "xl/sharedStrings.xml")
+    return lengths
+
+
+# --- the whole workbook ----------------------------------------------------------------
+
+
+def _styles(archive, names: set[str]) -> frozenset[str]:
+    return percent_styles(archive.read("xl/styles.xml")) if "xl/styles.xml" in names else frozenset()
+
+
+def prepare_xlsx(archive, wanted, limits: Limits, on_format_error) -> tuple[Trimmed, dict[str, SheetScan]]:
+    """Measure, price and mark the wanted sheets; cut them to the limits in a copy if need be.
+
+    `on_format_error(exc)` is told when styles.xml cannot be read: values are
+    still read, and the caller says so with a finding (never silently).
     """
-    if limits.max_cols < 26:
-        return False
-    opening = _SHEETDATA.search(data)
-    if opening is None or opening.group(1):
-        return True       # no cells: measure_xlsx_sheet gives (0, 0)
-    closing = _SHEETDATA_END.search(data, opening.end())
-    stop = closing.start() if closing else len(data)
-    return _plain_sheet_data(limits.max_rows).fullmatch(data, opening.end(), stop) is not None
-
-
-def trim_xlsx(archive: zipfile.ZipFile, parts: dict[str, str], wanted: tuple[str, ...], limits: Limits) -> Trimmed:
-    """calamine reads only the sheets asked for, so only those are measured."""
+    names = set(archive.namelist())
+    parts = sheet_parts(archive, names)
+    try:
+        styles = _styles(archive, names)
+    except IntakeError as exc:
+        if exc.problem.code == "xml-entities":
+            raise
+        on_format_error(exc.problem.params.get("reason", exc.problem.code))
+        styles = frozenset()
     trimmed = Trimmed()
     replaced: dict[str, bytes] = {}
-    names = set(archive.namelist())
+    scans: dict[str, SheetScan] = {}
     for name, part in parts.items():
         if name not in wanted or part not in names:
             continue
         data = archive.read(part)
-        if plainly_within(data, limits):
-            continue
-        rows, cols, drops = measure_xlsx_sheet(data, limits)
-        if over(rows, cols, limits):
-            trimmed.oversize[name] = (rows, cols)
-            replaced[part] = _cut(data, drops)
+        scan = scan_sheet(data, part, limits, styles)
+        scans[name] = scan
+        if over(scan.rows, scan.cols, limits):
+            trimmed.oversize[name] = (scan.rows, scan.cols)
+            replaced[part] = _cut(data, scan.drops)
+    _check_text(archive, names, scans, limits)
     if replaced:
         trimmed.data = rezip(archive, replaced)
-    return trimmed
+    return trimmed, scans
 
 
-
-# --- xlsx / xlsm -----------------------------------------------------------
-
-_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
-_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
-_ATTR = re.compile(rb'(\w+)="([^"]*)"')
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
-_PERCENT_BUILTIN = {9, 10}
-
-
-def _attrs(blob: bytes) -> dict[str, str]:
-    return {k.decode(): v.decode("utf-8", "replace") for k, v in _ATTR.findall(blob)}
-
-
-def mark_xlsx(archive, sheets: dict[str, Sheet]) -> None:
-    """Percent formats, error values and value-less formulas of the sheets read, from an open zip."""
-    names = set(archive.namelist())
-    styles = archive.read("xl/styles.xml") if "xl/styles.xml" in names else b""
-    custom = {int(i): code.decode("utf-8", "replace") for i, code in _NUMFMT.findall(styles)}
-    percent_styles = set()
-    block = _CELLXFS.search(styles)
-    for index, xf in enumerate(_XF.findall(block.group(1)) if block else []):
-        fmt = int(_attrs(xf).get("numFmtId", "0"))
-        if fmt in _PERCENT_BUILTIN or (fmt in custom and is_percent_code(custom[fmt])):
-            percent_styles.add(str(index))
-    # SPEED: parsing every cell's attributes was a third of the reading time.
-    # A cell can only matter if its tag holds the text s="<a percent style>"
-    # or t="e", or its body holds a formula's f>; the others are skipped
-    # before their attributes are parsed. The test is a superset of the
-    # conditions below, so the marks are exactly the same.
-    percent_text = re.compile(b"|".join(re.escape(b's="%s"' % s.encode()) for s in sorted(percent_styles))) if percent_styles else None
-    targets = sheet_parts(archive, names)
-    for name, sheet in sheets.items():
-        part = targets.get(name)
-        if part is None:
-            continue
+def _check_text(archive, names: set[str], scans: dict[str, SheetScan], limits: Limits) -> None:
+    """Refuse before calamine copies more text than `max_text_chars` into the cells it keeps."""
+    inline = sum(scan.text_chars for scan in scans.values())
+    references = sum(sum(scan.shared.values()) for scan in scans.values())
+    part = "xl/sharedStrings.xml"
+    if not references or part not in names:
+        total = inline
+    else:
         data = archive.read(part)
-        has_formulas = b"<f>" in data or b"<f " in data or b":f>" in data
-        has_errors = b't="e"' in data
-        if percent_text is None and not has_errors and not has_formulas:
+        # SPEED: no string is longer than the part itself; an ordinary intake is far within
+        # the limit by this bound, and its shared strings need not be parsed at all.
+        if inline + references * len(data) <= limits.max_text_chars:
+            return
+        lengths = shared_string_lengths(data)
+        total = inline
+        for scan in scans.values():
+            for index, count in scan.shared.items():
+                if index.isdigit() and int(index) < len(lengths):
+                    total += lengths[int(index)] * count
+    if total > limits.max_text_chars:
+        raise too_complex(total, limits.max_text_chars, "各工作表引用的文字", "text the cells refer to")
+
+
+def too_complex(need: int, limit: int, what: str, what_en: str) -> IntakeError:
+    return IntakeError(problem("file-too-complex", ERROR, what=f"{what}需要 {need:,} 个字符，超过上限 {limit:,} 个字符",
+                               what_en=f"{what_en} takes {need:,} characters, over the {limit:,} limit"))
+
+
+def mark_xlsx(scans: dict[str, SheetScan], sheets: dict[str, Sheet]) -> None:
+    """Copy the marks the scan found onto the grids calamine read."""
+    for name, sheet in sheets.items():
+        scan = scans.get(name)
+        if scan is None:
             continue
-        for match in _CELL.finditer(data):
-            blob, empty = match.groups()
-            if not (
-                (percent_text is not None and percent_text.search(blob))
-                or (not empty and has_errors and b't="e"' in blob)
-                or (not empty and has_formulas and _may_hold_formula(data, match.end()))
-            ):
-                continue
-            attrs = _attrs(blob)
-            ref = attrs.get("r")
-            if not ref:
-                continue
-            if attrs.get("s") in percent_styles:
-                sheet.percent.add(parse_a1(ref))
-            if attrs.get("t") == "e" and not match.group(2):
-                end = data.find(b"</c>", match.end())
-                found = _VALUE.search(data, match.end(), end if end >= 0 else None)
-                sheet.errors[parse_a1(ref)] = found.group(1).decode() if found else "#ERROR"
-            elif has_formulas and not match.group(2):
-                end = data.find(b"</c>", match.end())
-                body = data[match.end() : end] if end >= 0 else b""
-                formula = _FORMULA.search(body)
-                if formula and formula.group(1).strip() and not _VALUE.search(body):
-                    sheet.formulas[parse_a1(ref)] = "=" + unescape(formula.group(1).decode("utf-8", "replace"))
-
-
-def _may_hold_formula(data: bytes, start: int) -> bool:
-    """Whether the body of the cell opening at `start` holds a formula's closing f> (a cheap superset test)."""
-    end = data.find(b"</c>", start)
-    return b"f>" in (data[start:end] if end >= 0 else b"")
-
-
-def sheet_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    workbook = archive.read("xl/workbook.xml")
-    rels = archive.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
-    by_id = {}
-    for rel in _REL.findall(rels):
-        attrs = _attrs(rel)
-        target = attrs.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        by_id[attrs.get("Id")] = part
-    result = {}
-    for blob in _SHEET.findall(workbook):
-        attrs = _attrs(blob)
-        rid = next((v for k, v in attrs.items() if k == "id"), None)
-        if rid in by_id:
-            result[unescape(attrs.get("name", ""))] = by_id[rid]
-    return result
-
-
+        sheet.percent |= scan.percent
+        sheet.errors.update(scan.errors)
+        sheet.formulas.update(scan.formulas)
