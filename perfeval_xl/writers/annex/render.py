@@ -373,6 +373,8 @@ class _Sheet:
             ws.set_header(setup.header, {"margin": setup.header_margin} if setup.header_margin is not None else None)
         if setup.footer or setup.footer_margin is not None:
             ws.set_footer(setup.footer, {"margin": setup.footer_margin} if setup.footer_margin is not None else None)
+        # Each sheet numbers its own pages (printing.py).
+        ws.set_start_page(1)
         if setup.center_horizontally:
             ws.center_horizontally()
         if setup.center_vertically:
