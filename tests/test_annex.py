@@ -152,3 +152,31 @@ def test_annex_filename_is_safe(build, national):
     name = annex_filename(evaluate_file(build(data), national))
     assert "/" not in name and ".." not in name and not any(ch in name for ch in ':*?"<>|')
     assert len(name.encode()) <= 160 and name.endswith(".xlsx")
+
+
+def test_sheet_level_findings_shade_the_form(seed_annex):
+    """weights-sum (98, not 100) shades the weights' total; level1-weights (满意度 8) the 一级 cell of 满意度."""
+    _, path = seed_annex
+    ws = openpyxl.load_workbook(path)[ANNEX_SHEET]
+    red = {cell.coordinate for row in ws.iter_rows() for cell in row if (cell.fill.fgColor.rgb or "").endswith("FFC7CE")}
+    assert ws["F21"].value == "=F7+SUM(F14:F20)" and ws["A20"].value == "满意度指标"
+    assert red == {"E14", "E17", "A20", "F21"}         # two unit-mismatch cells, then the two sheet-level findings
+
+
+def test_a_clean_project_shades_nothing(tmp_path, build, national):
+    ws = openpyxl.load_workbook(write_annex(evaluate_file(build(), national), tmp_path))[ANNEX_SHEET]
+    assert not [cell.coordinate for row in ws.iter_rows() for cell in row if (cell.fill.fgColor.rgb or "").endswith("FFC7CE")]
+
+
+def test_problem_sheet_says_how_to_fix_and_whose_cells(seed_annex):
+    from perfeval_xl.catalogue import CATALOGUE
+
+    result, path = seed_annex
+    ws = openpyxl.load_workbook(path)[PROBLEM_SHEET]
+    assert ws["A1"].value == "“位置”指单位报送的填报工作簿（源文件）中的工作表和单元格，不是本附件中的单元格。"
+    assert "A1:F1" in {str(rng) for rng in ws.merged_cells.ranges}
+    assert [c.value for c in ws[2]] == ["序号", "级别", "代码", "位置（单位报送的工作簿）", "说明", "如何修改"]
+    assert [(r[2], r[5]) for r in ws.iter_rows(min_row=3, values_only=True)] == [
+        (p.code, CATALOGUE[p.code].fix) for p in result.problems]
+    assert ws["F3"].value == "调整分值，使预算执行分值加各指标分值合计为100。"
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:F6"

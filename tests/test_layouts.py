@@ -371,3 +371,10 @@ def test_docs_worked_example(seed_result, tmp_path):
         if result:
             assert shown[first].value == float(result), ref
     assert ws["D4"].fill.fgColor.rgb.endswith("FCE4D6")       # the text says: D4 is shaded orange
+
+
+def test_xinzhou_shades_the_weights_total_and_the_level_off(seed_result, tmp_path):
+    ws = annex(seed_result, tmp_path, "xinzhou")[0][ANNEX_SHEET]
+    red = {cell.coordinate for row in ws.iter_rows() for cell in row if (cell.fill.fgColor.rgb or "").endswith("FFC7CE")}
+    assert (ws["D19"].value, ws["A18"].value) == ("=D11+SUM(D12:D18)", "满意度指标")
+    assert red == {"F12", "F15", "A18", "D19"}

@@ -26,6 +26,7 @@ from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .files import atomic_write, creation_time
+from .printing import page_setup
 
 __all__ = [
     "BUDGET_COLUMNS",
@@ -205,13 +206,9 @@ def write_intake(path: str | os.PathLike[str], data: Mapping[str, Any] | None = 
     workbook.set_properties({"title": "项目支出绩效自评填报表", "created": creation_time()})
     formats = _make_formats(workbook)
     sheets = [workbook.add_worksheet(name) for name in SHEET_NAMES]
-    for sheet in sheets:
-        # Printed on A4 landscape, one page wide, header row on every page.
-        sheet.set_paper(9)
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
-    for sheet in sheets[1:]:
-        sheet.repeat_rows(0)
+    # A4, one page wide, the header row on every page; the two narrow tables portrait.
+    for sheet, landscape, title_rows in zip(sheets, (True, False, False, True), (0, 1, 1, 1)):
+        page_setup(sheet, landscape=landscape, title_rows=title_rows)
     _write_instructions(sheets[0], formats)
     _write_project(sheets[1], formats, data.get("project") or {})
     _write_budget(sheets[2], formats, data.get("budget") or {})

@@ -68,6 +68,8 @@ _MARK_KEY = {
     "实际完成值": "actual", "分值": "weight", "完成率": "achievement", "得分": "self_score",
     "自评得分": "self_score", "偏差原因": "reason",
 }
+# Scalar fields that a sheet-level finding marks (render.py).
+SHEET_MARKED = frozenset(("分值合计",))
 _SHORT_LEVEL = {"achieved": "达成", "partial": "部分达成", "failed": "未达成"}
 _TOKEN = re.compile(r"\{\{(.*?)\}\}", re.S)
 # Characters a full em wide: CJK, full-width forms and punctuation.
@@ -268,7 +270,8 @@ class _Reader:
             if row < repeat_row <= last_row:
                 raise self.fail(cell.coordinate, "合并单元格跨越了指标行；指标行会按指标个数重复，请拆分该合并单元格")
             # Indicator cells and budget amounts can be marked (unverified, a finding): keep their variants ready.
-            markable = any(isinstance(part, Field) and "." in part.name for part in parts)
+            # So can 分值合计, which a weights-sum finding (a finding on no one cell) marks.
+            markable = any(isinstance(part, Field) and ("." in part.name or part.name in SHEET_MARKED) for part in parts)
             sole = parts[0] if len(parts) == 1 and isinstance(parts[0], Field) else None
             slot = Slot(row, col, last_row, last_col, None if parts else _literal(cell.value), parts,
                         self.styles_of(cell, markable), sole, (last_row, last_col) != (row, col))
