@@ -220,3 +220,23 @@ def test_template_prints_one_page_per_sheet(printed):
     assert per_sheet(printed["template"]) == [
         ("填报说明", 1, LANDSCAPE), ("项目信息", 1, PORTRAIT), ("预算执行", 1, PORTRAIT), ("绩效指标", 1, LANDSCAPE),
     ]
+
+
+@pytest.mark.slow
+def test_summary_totals_recalculate_to_the_values_they_carry(outputs, tmp_path):
+    if SOFFICE is None:
+        pytest.skip("LibreOffice is needed: `.ci/run` installs it")
+    from test_libreoffice import soffice_convert
+
+    (again,) = soffice_convert([outputs["summary"]], "xlsx", tmp_path / "recalc", tmp_path / "profile")
+    formulas, carried = openpyxl.load_workbook(outputs["summary"]), openpyxl.load_workbook(outputs["summary"], data_only=True)
+    recalculated = openpyxl.load_workbook(again, data_only=True)
+    checked = 0
+    for name in ("汇总", "按部门"):
+        for row in formulas[name].iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    mine, theirs = carried[name][cell.coordinate].value, recalculated[name][cell.coordinate].value
+                    assert theirs == pytest.approx(mine, abs=1e-9), f"{name}!{cell.coordinate} {cell.value}"
+                    checked += 1
+    assert checked == 13 + 6 + 4          # 汇总: 13 formulas; 按部门: 6 and one per grade

@@ -271,3 +271,28 @@ def test_libreoffice_opens_the_summary_and_draws_the_charts(tmp_path, summary):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         for expected in ("项目A", "各等级项目数", "预算执行率与核算总分", "file-unreadable"):
             assert expected in text
+
+
+def test_total_rows_are_live_formulas_carrying_their_values(summary):
+    formulas = openpyxl.load_workbook(summary)["汇总"]
+    values = openpyxl.load_workbook(summary, data_only=True)["汇总"]
+    assert [formulas.cell(5, col).value for col in (1, 6, 7, 8, 9)] == [
+        "合计", "共 3 个项目；得分各列为平均值", "=SUM(G2:G4)", "=SUM(H2:H4)", '=IF(G5=0,"",H5/G5)']
+    assert [formulas.cell(5, col).value for col in (14, 15, 16, 18, 19)] == [
+        "=AVERAGE(N2:N4)", '=IFERROR(AVERAGE(O2:O4),"")', '=IFERROR(AVERAGE(P2:P4),"")', "=SUM(R2:R4)", "=SUM(S2:S4)"]
+    got = [values.cell(5, col).value for col in range(7, 21)]
+    assert got == pytest.approx([600, 537, 0.895, 10, 40, 30, 5.25, 85.25, (95.5 + 72.25 + 93) / 3, 5 / 3, None, 12.5, 1, 0])
+    assert formulas.auto_filter.ref == "A1:U4"                 # sorting never moves the 合计 row
+    assert formulas["P1"].value == "差异（自评−核算）" and formulas["G1"].value == "全年预算数（万元）"
+    assert formulas["U1"].value == "源文件"                      # last
+
+
+def test_department_total_weights_its_means(summary):
+    formulas = openpyxl.load_workbook(summary)["按部门"]
+    values = openpyxl.load_workbook(summary, data_only=True)["按部门"]
+    assert [c.value for c in formulas[4]][:7] == [
+        "合计", "=SUM(B2:B3)", "=SUM(C2:C3)", "=SUM(D2:D3)", '=IF(C4=0,"",D4/C4)',
+        '=IF(B4=0,"",SUMPRODUCT(B2:B3,F2:F3)/B4)', '=IF(C4=0,"",SUMPRODUCT(C2:C3,G2:G3)/C4)']
+    # The mean over all three projects, and the budget-weighted mean over all 600 万元: not means of means.
+    assert [c.value for c in values[4]] == pytest.approx(
+        ["合计", 3, 600, 537, 0.895, (95.5 + 72.25 + 88) / 3, (95.5 * 200 + 72.25 * 100 + 88 * 300) / 600, 1, 1, 1, 0])
