@@ -79,6 +79,7 @@ TEMPLATE_SETUP = {
     "项目信息": (PORTRAIT, A4, "$1:$1", False),
     "预算执行": (PORTRAIT, A4, "$1:$1", False),
     "绩效指标": (LANDSCAPE, A4, "$1:$1", False),
+    "校验": (LANDSCAPE, A4, None, False),
 }
 
 
@@ -112,7 +113,7 @@ def test_every_summary_and_template_sheet_has_a_page_setup(outputs):
     for name, setup in SUMMARY_SETUP.items():
         assert_setup(summary[name], *setup)
     template = openpyxl.load_workbook(outputs["template"])
-    assert tuple(template.sheetnames[:4]) == SHEET_NAMES
+    assert tuple(template.sheetnames) == (*SHEET_NAMES, "校验")
     for name, setup in TEMPLATE_SETUP.items():
         assert_setup(template[name], *setup)
 
@@ -219,6 +220,7 @@ def test_summary_prints_one_page_per_sheet(printed):
 def test_template_prints_one_page_per_sheet(printed):
     assert per_sheet(printed["template"]) == [
         ("填报说明", 1, LANDSCAPE), ("项目信息", 1, PORTRAIT), ("预算执行", 1, PORTRAIT), ("绩效指标", 1, LANDSCAPE),
+        ("校验", 1, LANDSCAPE),
     ]
 
 

@@ -25,6 +25,7 @@ FOOTER = "&L&A&R第 &P 页"
 MARGINS = (0.6, 0.6, 0.75, 0.75)
 # A 10 pt 宋体 line in LibreOffice (its CJK fallback, Noto Sans CJK, has tall ascenders).
 LINE_HEIGHT = 14.0
+LINE_HEIGHT_11 = 15.5        # the same for 11 pt (the intake template)
 DEFAULT_HEIGHT = 15.0
 MAX_HEIGHT = 409.0
 
@@ -51,16 +52,17 @@ def lines_needed(text: str, columns: float) -> int:
     return sum(max(1, math.ceil(width(line) / room)) for line in text.split("\n"))
 
 
-def height_for(lines: int) -> float | None:
+def height_for(lines: int, line_height: float = LINE_HEIGHT) -> float | None:
     """The row height (points) for `lines` lines, None when one line fits the default row."""
     if lines <= 1:
         return None
-    return min(MAX_HEIGHT, lines * LINE_HEIGHT + 3)
+    return min(MAX_HEIGHT, lines * line_height + 3)
 
 
-def fit_row(ws, row: int, texts: dict[int, str], widths: list[float] | tuple[float, ...]) -> None:
+def fit_row(ws, row: int, texts: dict[int, str], widths: list[float] | tuple[float, ...], *,
+            line_height: float = LINE_HEIGHT) -> None:
     """Set `row`'s height for the wrapped `texts` (column -> text) in columns of `widths`."""
     lines = max((lines_needed(text, widths[col]) for col, text in texts.items() if text), default=1)
-    height = height_for(lines)
+    height = height_for(lines, line_height)
     if height is not None:
         ws.set_row(row, height)
