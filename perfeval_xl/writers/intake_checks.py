@@ -25,8 +25,9 @@ are those of the national rules (产出 50, 效益 30, 满意度 10, budget 10).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..cells import a1, column_letter
 
@@ -180,7 +181,7 @@ class CheckSheet:
         """The same as Excel formulas (without the leading =)."""
         sheet = "预算执行"
         letter = column_letter(col)
-        cell = lambda row: quoted(sheet, f"{letter}{row + 1}")   # noqa: E731
+        cell = lambda row: quoted(sheet, f"{letter}{row + 1}")
         first, last = column_letter(STAGE_COLS[0]), column_letter(STAGE_COLS[-1])
         row_used = f"SUMSQ({quoted(sheet, f'${first}${TOTAL_ROW + 1}:${last}${TOTAL_ROW + 1}')})>0"
         sources = f"N({cell(GRANT_ROW)})+N({cell(CARRIED_ROW)})+N({cell(OTHER_ROW)})"
@@ -267,7 +268,7 @@ def _check_lines(checks: CheckSheet, helpers: Mapping[int, tuple]) -> list[Check
     weights = budget_weight + sum(v[3] for v in helpers.values())
     lines: list[Check] = []
     # Row numbers (1-based) of the lines, for the formulas that use earlier lines.
-    at = lambda index: f"$B${4 + index}"      # noqa: E731
+    at = lambda index: f"$B${4 + index}"
     lines.append(Check(
         "预算执行分值", f"=IF(MAX({budget_weights})>0,MAX({budget_weights}),{DEFAULT_BUDGET_WEIGHT})", budget_weight,
         str(DEFAULT_BUDGET_WEIGHT), None, "", "绩效指标第2行“预算执行率”的分值；未填或不大于0时按10分计。"))

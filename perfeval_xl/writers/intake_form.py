@@ -7,7 +7,12 @@ reader relies on it, so every cell position lives in the constants below.
 
 The four sheets, in order: 填报说明 (instructions, never read), 项目信息,
 预算执行, 绩效指标. xlsxwriter counts rows and columns from 0; Excel's A1
-addresses appear only in comments and in `xl_range` calls.
+addresses come from cells.py. The 校验 sheet of check formulas is
+intake_checks.py; formats are styles.py's `intake_*`.
+
+Over 400 lines on purpose: the reader relies on this one layout, so every
+sheet's cell positions, texts and validations stay together where one
+reading shows them all.
 """
 
 from __future__ import annotations

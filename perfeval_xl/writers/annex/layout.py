@@ -10,6 +10,11 @@ make its own layout; no code changes.
 (cells, xlsxwriter format dicts, merges, widths, heights, print setup) and
 caches it per file; `layout_render.render_layout` writes one project's sheet
 from it. A bad template is a `LayoutError` naming the file and the cell.
+
+Over 400 lines on purpose: it is one job, reading a template, and its parts
+(placeholders, merges, styles with the theme's colours, print setup) share
+the one pass over the sheet and its error messages; split, each part would
+need the others' state.
 """
 
 from __future__ import annotations
@@ -72,9 +77,6 @@ _MARK_KEY = {
 SHEET_MARKED = frozenset(("分值合计",))
 _SHORT_LEVEL = {"achieved": "达成", "partial": "部分达成", "failed": "未达成"}
 _TOKEN = re.compile(r"\{\{(.*?)\}\}", re.S)
-# Characters a full em wide: CJK, full-width forms and punctuation.
-_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
-                   "\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6]")
 # A missing value inside text leaves room to write it in by hand: （    年度）.
 BLANK_IN_TEXT = "    "
 

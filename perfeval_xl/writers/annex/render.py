@@ -4,6 +4,11 @@
 this module writes one project from it with xlsxwriter, creating the
 workbook's formats once from the layout's cached format dicts, and marks
 unverified indicators and the cells that carry findings.
+
+Over 400 lines on purpose: one job (a project's form from a Layout) whose
+scalar fields, indicator rows, live formulas and marks all address cells
+through the same rendered-row mapping; the print setup at the end replays
+the template's own.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from decimal import Decimal
 
 from ...cells import a1
 from ...display import cell_text, fmt
+from ...display import width as display_width
 from ...problems import INFO
 from ...model import ANNUAL, BUDGET_SHEET, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
 from ...model import IndicatorScore, Result, dimension_of, effective_total
 from ...text import text_of
 from .layout import (
-    _MARK_KEY, _SHORT_LEVEL, _WIDE, BLANK_IN_TEXT, INDICATOR, MARKED_ERROR, MARKED_FLAG,
+    _MARK_KEY, _SHORT_LEVEL, BLANK_IN_TEXT, INDICATOR, MARKED_ERROR, MARKED_FLAG,
     MARKED_UNVERIFIED, NORMAL, PROJECT_FIELDS, Layout, Slot, _Formula, _Number, _Text,
 )
 
@@ -336,7 +342,7 @@ class _Sheet:
             return
         lines = 0
         for line in value.split("\n"):
-            width = (len(line) + len(_WIDE.findall(line))) * em / 2
+            width = display_width(line) * em / 2
             lines += max(1, math.ceil(width / available))
         if lines > 1:
             self.heights[row] = max(self.heights.get(row, 0), min(409.0, lines * size * 1.4 + 3))
