@@ -180,3 +180,13 @@ def test_problem_sheet_says_how_to_fix_and_whose_cells(seed_annex):
         (p.code, CATALOGUE[p.code].fix) for p in result.problems]
     assert ws["F3"].value == "调整分值，使预算执行分值加各指标分值合计为100。"
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:F6"
+
+
+def test_an_equal_target_says_it_is_scored_as_positive(tmp_path, build, national):
+    data = clean_data()
+    data["indicators"][1]["年度指标值"] = "=120公里"
+    result = evaluate_file(build(data), national)
+    detail = openpyxl.load_workbook(write_annex(result, tmp_path))[DETAIL_SHEET]
+    assert detail["F3"].value == "=120公里" and detail["F3"].data_type == "s"
+    assert detail["G3"].value == "正向：≥ 120 公里（“=”按“≥”计分）"
+    assert detail["G4"].value.startswith("正向：≥ ") and "计分" not in detail["G4"].value

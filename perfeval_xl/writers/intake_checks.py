@@ -1,9 +1,9 @@
 """The intake template checks itself: live formulas and conditional formats, no macros.
 
 A sheet `校验` after the three data sheets holds every check formula, so the
-reader never sees one (it reads 项目信息, 预算执行 and 绩效指标 only, intake.md)
+reader never sees one (it reads 项目信息, 预算执行 and 绩效指标 only)
 and a template with nothing typed in stays an empty intake. On the left, the
-checks a clerk looks at (scoring.md §5 weights, §8 budget arithmetic, the
+checks a clerk looks at (the weights and level-1 subtotals, the budget arithmetic, the
 execution rate and its score, required cells left blank), each with its
 value, what it should be and a ✓ or ✗ that turns red; on the right, one
 helper row per row of 绩效指标, on the same row number, that carries 一级
@@ -41,7 +41,7 @@ WEIGHTS_TOTAL = 100
 LEVEL_WEIGHTS = (("产出", 50), ("效益", 30), ("满意度", 10))
 TOTAL_LABELS = ("合计", "总分", "总计", "小计")
 
-# 项目信息: the value column and the rows (0-based) of the required labels, intake.md.
+# 项目信息: the labels whose values the reader requires.
 REQUIRED_PROJECT = ("评价年度", "项目名称", "主管部门", "实施单位", "预期目标", "实际完成情况")
 # 预算执行 (0-based): rows of the total, 当年财政拨款, its split, 上年结转资金, 其他资金; columns B..E.
 TOTAL_ROW, GRANT_ROW, SPLIT_ROWS, CARRIED_ROW, OTHER_ROW = 1, 2, (3, 4, 5, 6), 7, 8

@@ -178,7 +178,11 @@ def _target_text(item: IndicatorScore) -> str:
     if target.kind == QUALITATIVE:
         return "定性"
     kinds = {"positive": "正向", "reverse": "反向", "range": "区间"}
-    return f"{kinds.get(target.kind, target.kind)}：{target.describe()}"
+    shown = f"{kinds.get(target.kind, target.kind)}：{target.describe()}"
+    if target.op == "=":
+        # An equal target is scored as a positive one: say so, or `=12次` shown as ≥ reads as a mistake.
+        return f"{shown}（“=”按“≥”计分）"
+    return shown
 
 
 def _optional_number(ws, row: int, col: int, value: Decimal | None, s: Styles) -> None:
