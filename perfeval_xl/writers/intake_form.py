@@ -31,7 +31,7 @@ from ..cells import a1
 from ..display import width as display_width
 from .files import atomic_write, creation_time
 from .intake_checks import Grid, write_check_sheet
-from .printing import page_setup
+from .printing import LINE_HEIGHT_11, fit_row, page_setup
 from .styles import Styles
 
 __all__ = [
@@ -293,8 +293,15 @@ def _write_instructions(sheet: Worksheet, formats: _Formats) -> None:
     for col, width in enumerate(_INDICATOR_WIDTHS):
         sheet.set_column(col, col, width)
     row = 0
+    # A note wraps within the table's width: text running on past it would widen the printed page.
+    across = (float(sum(_INDICATOR_WIDTHS)),)
     for style, line in _INSTRUCTIONS:
-        sheet.write_string(row, 0, line, getattr(formats, style))
+        if style == "note":
+            sheet.merge_range(row, 0, row, len(_INDICATOR_WIDTHS) - 1, None, formats.paragraph)
+            sheet.write_string(row, 0, line, formats.paragraph)
+            fit_row(sheet, row, {0: line}, across, line_height=LINE_HEIGHT_11)
+        else:
+            sheet.write_string(row, 0, line, getattr(formats, style))
         row += 1
     for col, name in enumerate(INDICATOR_HEADERS):
         sheet.write_string(row, col, name, formats.example_header)

@@ -51,6 +51,7 @@ _FORMATS = {
         "title": {"bold": True, "font_size": 14},
         "heading": {"bold": True, "font_size": 11},
         "note": {"font_size": 11},
+        "paragraph": {"font_size": 11, "text_wrap": True, "valign": "top"},
         "header": {**_INTAKE_CELL, "bold": True, "align": "center", "text_wrap": True, "bg_color": INTAKE_HEADER_FILL},
         "label": {**_INTAKE_CELL, "bold": True, "text_wrap": True},
         "text": {**_INTAKE_CELL, "text_wrap": True},
