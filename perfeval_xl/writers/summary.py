@@ -33,13 +33,13 @@ from .styles import Styles
 from .summary_entries import (  # noqa: F401
     WATCH_RATE,
     WATCH_SCORE,
+    ColumnTotals,
     Entry,
     Finding,
     ProjectLine,
-    _ColumnTotals,
-    _ratio,
-    _Tally,
+    Tally,
     entry_of,
+    ratio,
     watch_reasons,
 )
 
@@ -173,10 +173,10 @@ class SummaryWriter:
         self.watch = _Sheet(self.workbook, WATCH_SHEET, WATCH_SPEC, s)
         self.findings = _Sheet(self.workbook, FINDING_SHEET, FINDING_SPEC, s)
         self.failures = _Sheet(self.workbook, FAILURE_SHEET, FAILURE_SPEC, s)
-        self.columns = _ColumnTotals()
-        self.departments: dict[str, _Tally] = {}
-        self.by_grade: dict[str, _Tally] = {}
-        self.all = _Tally()
+        self.columns = ColumnTotals()
+        self.departments: dict[str, Tally] = {}
+        self.by_grade: dict[str, Tally] = {}
+        self.all = Tally()
 
     def add(self, entry: Entry) -> None:
         s = self.styles
@@ -210,8 +210,8 @@ class SummaryWriter:
                 (line.self_total, s.cell_points), (line.rate, s.cell_rate), (line.unverified, s.cell_points),
                 (line.errors, s.cell_int), (line.grade, s.center), ("；".join(reasons), s.cell), (entry.source, s.cell),
             ])
-        self.departments.setdefault(line.department or NO_DEPARTMENT, _Tally()).add(line)
-        self.by_grade.setdefault(line.grade, _Tally()).add(line)
+        self.departments.setdefault(line.department or NO_DEPARTMENT, Tally()).add(line)
+        self.by_grade.setdefault(line.grade, Tally()).add(line)
         self.all.add(line)
         self.columns.add(line)
 
@@ -229,8 +229,8 @@ class SummaryWriter:
             tally = self.departments[name]
             self.by_department.write([
                 (name, s.cell), (tally.projects, s.cell_int), (tally.annual, s.cell_money),
-                (tally.executed, s.cell_money), (_ratio(tally.executed, tally.annual), s.cell_rate),
-                (tally.scores / tally.projects, s.cell_points), (_ratio(tally.weighted, tally.annual), s.cell_points),
+                (tally.executed, s.cell_money), (ratio(tally.executed, tally.annual), s.cell_rate),
+                (tally.scores / tally.projects, s.cell_points), (ratio(tally.weighted, tally.annual), s.cell_points),
                 *((tally.grades.get(grade, 0), s.cell_int) for grade in self.grades),
             ])
         self._department_total()
@@ -254,7 +254,7 @@ class SummaryWriter:
             index("项目名称"): (f"共 {n} 个项目；得分各列为平均值", s.total_text),
             index("全年预算数（万元）"): (f"={over(index('全年预算数（万元）'), 'SUM')}", float(self.all.annual), s.total_money),
             index("全年执行数（万元）"): (f"={over(index('全年执行数（万元）'), 'SUM')}", float(self.all.executed), s.total_money),
-            index("预算执行率"): (f'=IF({annual}=0,"",{executed}/{annual})', _ratio(self.all.executed, self.all.annual), s.total_rate),
+            index("预算执行率"): (f'=IF({annual}=0,"",{executed}/{annual})', ratio(self.all.executed, self.all.annual), s.total_rate),
             index("未核实分值"): (f"={over(index('未核实分值'), 'SUM')}", float(sums.unverified), s.total),
             index("错误数"): (f"={over(index('错误数'), 'SUM')}", sums.errors, s.total_int),
             index("警告数"): (f"={over(index('警告数'), 'SUM')}", sums.warnings, s.total_int),
@@ -286,11 +286,11 @@ class SummaryWriter:
             1: (f"=SUM({span(1)})", total.projects, s.total_int),
             2: (f"=SUM({span(2)})", float(total.annual), s.total_money),
             3: (f"=SUM({span(3)})", float(total.executed), s.total_money),
-            4: (f'=IF({annual}=0,"",{executed}/{annual})', _ratio(total.executed, total.annual), s.total_rate),
+            4: (f'=IF({annual}=0,"",{executed}/{annual})', ratio(total.executed, total.annual), s.total_rate),
             # The mean of every project: each department's mean weighted by its projects, and by its funds.
             5: (f'=IF({projects}=0,"",SUMPRODUCT({span(1)},{span(5)})/{projects})',
-                _ratio(total.scores, Decimal(total.projects)), s.total),
-            6: (f'=IF({annual}=0,"",SUMPRODUCT({span(2)},{span(6)})/{annual})', _ratio(total.weighted, total.annual), s.total),
+                ratio(total.scores, Decimal(total.projects)), s.total),
+            6: (f'=IF({annual}=0,"",SUMPRODUCT({span(2)},{span(6)})/{annual})', ratio(total.weighted, total.annual), s.total),
         }
         for offset, grade in enumerate(self.grades, start=len(DEPARTMENT_COLUMNS)):
             cells[offset] = (f"=SUM({span(offset)})", total.grades.get(grade, 0), s.total_int)
@@ -306,12 +306,12 @@ class SummaryWriter:
         page_setup(ws, landscape=True)
         total = self.all
         for row, grade in enumerate(self.grades, start=1):
-            tally = self.by_grade.get(grade, _Tally())
+            tally = self.by_grade.get(grade, Tally())
             ws.write_string(row, 0, grade, s.center)
             ws.write_number(row, 1, tally.projects, s.cell_int)
-            self._share(row, 2, _ratio(Decimal(tally.projects), Decimal(total.projects)))
+            self._share(row, 2, ratio(Decimal(tally.projects), Decimal(total.projects)))
             ws.write_number(row, 3, float(tally.annual), s.cell_money)
-            self._share(row, 4, _ratio(tally.annual, total.annual))
+            self._share(row, 4, ratio(tally.annual, total.annual))
         last = len(self.grades) + 1
         ws.write_string(last, 0, "合计", s.total_label)
         ws.write_number(last, 1, total.projects, s.cell_int)

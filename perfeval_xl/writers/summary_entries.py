@@ -125,7 +125,7 @@ def watch_reasons(line: ProjectLine, tolerance: Decimal) -> list[str]:
 
 
 @dataclass
-class _Tally:
+class Tally:
     """Running sums of a department or a grade; Decimal, so exact in any order."""
 
     projects: int = 0
@@ -145,7 +145,7 @@ class _Tally:
 
 
 @dataclass
-class _ColumnTotals:
+class ColumnTotals:
     """汇总's column sums for its 合计 row; 自评总分 and 差异 with how many projects gave one."""
 
     budget_score: Decimal = ZERO
@@ -171,5 +171,5 @@ class _ColumnTotals:
             self.difference = (self.difference[0] + line.difference, self.difference[1] + 1)
 
 
-def _ratio(part: Decimal, whole: Decimal) -> float | None:
+def ratio(part: Decimal, whole: Decimal) -> float | None:
     return None if not whole else float(part / whole)
