@@ -165,3 +165,12 @@ def test_libreoffice_recalculates_the_values_the_checks_carry(books, tmp_path):
                 count += 1
         assert count == len(LABELS) + 10 + 7 * 42       # the block's values, its 10 statuses, 7 per helper row
     assert checks(again["broken"])["分值合计（预算执行 + 各指标）"] == (92, "100", BAD)
+
+
+def test_the_check_sheet_colours_its_results(books):
+    ws = openpyxl.load_workbook(books["blank"])[CHECK_SHEET]
+    (rules,) = [cf.rules for cf in ws.conditional_formatting if str(cf.sqref) == f"D4:D{3 + len(LABELS)}"]
+    assert [(rule.type, rule.operator, rule.text) for rule in rules] == [
+        ("beginsWith", "beginsWith", "✗"), ("beginsWith", "beginsWith", "！"), ("beginsWith", "beginsWith", "✓")]
+    fills = [rule.dxf.fill.bgColor.rgb if rule.dxf.fill is not None else None for rule in rules]
+    assert fills[0] == fills[1] and fills[0].endswith("FFC7CE") and fills[2] is None    # errors and reminders red

@@ -229,7 +229,7 @@ def write_check_sheet(workbook, styles, sheets: Mapping[str, Any], grid: Grid) -
     helpers = checks.write_helpers(ws)
     lines = _check_lines(checks, helpers)
     ws.write_string(0, 0, "填报校验（自动计算，随填写实时更新；本表不会被读取，也不计入评分）", s.intake_title)
-    ws.write_string(1, 0, "结果为“✗ 请修改”的是错误，“！请核对”的是需要核对的提醒；对应的填报单元格也标成红色。"
+    ws.write_string(1, 0, "结果为“✗ 请修改”的是错误，“！请核对”的是需要核对的提醒，两者都标红；对应的填报单元格也标成红色。"
                           "黄色单元格是必填而未填的。", s.intake_note)
     for col, label in enumerate(("检查项", "当前值", "应为", "结果", "说明")):
         ws.write_string(2, col, label, s.intake_header)
@@ -247,7 +247,8 @@ def write_check_sheet(workbook, styles, sheets: Mapping[str, Any], grid: Grid) -
         ws.write_string(row, 4, line.note, s.intake_text)
     last = 3 + len(lines) - 1
     ws.conditional_format(3, 3, last, 3, {"type": "text", "criteria": "begins with", "value": "✗", "format": s.intake_check_bad})
-    ws.conditional_format(3, 3, last, 3, {"type": "text", "criteria": "begins with", "value": "！", "format": s.intake_check_warn})
+    # A reminder (a warning of the rules) is red too: the clerk should look at it before sending.
+    ws.conditional_format(3, 3, last, 3, {"type": "text", "criteria": "begins with", "value": "！", "format": s.intake_check_bad})
     ws.conditional_format(3, 3, last, 3, {"type": "text", "criteria": "begins with", "value": OK, "format": s.intake_check_ok})
     for col, width in enumerate((*widths, 2, 2, 8, 16, 6, 8, 8, 8, 10, 6)):
         ws.set_column(col, col, width)
