@@ -215,7 +215,7 @@ def test_two_projects_give_two_records_rows_and_annexes(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out/annex").glob("*.xlsx")) == [
         "2023_某县住房和城乡建设局_城市道路照明设施维护_绩效自评表.xlsx", "2023_某县住房和城乡建设局_城镇老旧小区改造项目_绩效自评表.xlsx"]
     summary = openpyxl.load_workbook(tmp_path / "out/summary.xlsx")["汇总"]
-    names = [row[5] for row in summary.iter_rows(min_row=2, values_only=True) if row[5]]
+    names = [row[5] for row in summary.iter_rows(min_row=2, values_only=True) if row[5] and row[0] != "合计"]
     assert names == ["城镇老旧小区改造项目", "城市道路照明设施维护"]
 
 

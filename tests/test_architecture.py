@@ -171,10 +171,10 @@ def test_only_the_cli_prints():
 
 
 def test_no_module_is_long_without_a_reason():
-    """Over ~400 lines a module says at its top why it is one piece (its docstring mentions "400 lines")."""
+    """Over ~400 lines a module says at its top why it is one piece ("Over 400 lines…" or "Long because…")."""
     long = []
     for module, path in MODULES.items():
         text = path.read_text(encoding="utf-8")
-        if text.count("\n") > 420 and "400 lines" not in text[:3000]:
+        if text.count("\n") > 420 and not ("400 lines" in text[:3000] or "Long because" in text[:3000]):
             long.append(f"{module}: {text.count(chr(10))} lines")
     assert not long, long

@@ -70,7 +70,8 @@ def relative(record: dict, root: Path) -> str:
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
     ws = openpyxl.load_workbook(path)[sheet]
     header = [c.value for c in ws[1]]
-    return [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True)]
+    # 汇总 and 按部门 end with a 合计 row: not a project, not a department.
+    return [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True) if row[0] != "合计"]
 
 
 def test_discover_takes_spreadsheets_only(inbox):
@@ -139,7 +140,7 @@ def test_per_department_figures_match_a_hand_computation(inbox, tmp_path):
     for name, tally in sums.items():
         row = rows[name]
         assert row["项目数"] == tally["n"]
-        assert row["全年预算数"] == pytest.approx(tally["annual"])
+        assert row["全年预算数（万元）"] == pytest.approx(tally["annual"])
         assert row["执行率"] == pytest.approx(tally["executed"] / tally["annual"])   # Σ执行/Σ预算
         assert row["平均得分"] == pytest.approx(tally["score"] / tally["n"])
         assert row["预算加权平均得分"] == pytest.approx(tally["weighted"] / tally["annual"])
@@ -281,8 +282,8 @@ def test_department_text_that_looks_like_a_formula_stays_text(tmp_path):
     assert (by_department["A2"].value, by_department["A2"].data_type) == ("+财政局", "s")
     (annex,) = (out / "annex").glob("*.xlsx")
     sheet = openpyxl.load_workbook(annex)["项目支出绩效自评表"]
-    assert (sheet["B3"].value, sheet["B3"].data_type) == (name, "s")
-    assert (sheet["B4"].value, sheet["B4"].data_type) == ("+财政局", "s")
+    assert (sheet["B4"].value, sheet["B4"].data_type) == (name, "s")      # row 1 is the 附件1 label
+    assert (sheet["B5"].value, sheet["B5"].data_type) == ("+财政局", "s")
 
 
 def test_a_record_is_the_library_record(inbox, tmp_path, national):

@@ -213,7 +213,7 @@ def test_equal_target_is_shown_with_its_own_sign(evaluate, tmp_path):
     detail = openpyxl.load_workbook(write_annex(result, tmp_path))[DETAIL_SHEET]
     header = [cell.value for cell in detail[1]]
     line = next(r for r in detail.iter_rows(min_row=3, values_only=True) if r[0] == 3)
-    assert line[header.index("解析：目标")] == "正向：= 120 公里"
+    assert line[header.index("解析：目标")] == "正向：= 120 公里（“=”按“≥”计分）"
 
 
 # --- one rounding rule -------------------------------------------------------------

@@ -105,7 +105,7 @@ def test_xinzhou_marks_and_print_setup(seed_result, tmp_path):
     assert ws.page_setup.fitToWidth in (None, 1)
     assert ws.print_title_rows == "$1:$3"
     assert ws.print_area == f"'{ANNEX_SHEET}'!$A$1:$I$22"                          # the template's A1:I16, grown by 6 rows
-    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    assert ws.oddFooter.center.text == "第 &P 页"      # its own pages: LibreOffice counts 共 &N 页 over the workbook
     assert ws.column_dimensions["C"].width == pytest.approx(28.71, abs=0.01)
 
 
@@ -130,15 +130,15 @@ def test_blank_budget_total(build, national, tmp_path, layout):
     formulas, values = annex(result, tmp_path, layout)
     ws, shown = formulas[ANNEX_SHEET], values[ANNEX_SHEET]
     if layout == "national":       # the three sources are on the sheet: a SUM of them
-        assert (ws["D6"].value, shown["D6"].value) == ("=SUM(D7:D9)", 200)
+        assert (ws["D7"].value, shown["D7"].value) == ("=SUM(D8:D10)", 200)
     else:                          # they are not: the sum as a number
         assert ws["D7"].value == 200
-    total = "H20" if layout == "national" else "H19"
+    total = "H21" if layout == "national" else "H19"
     assert shown[total].value == float(result.total_score)
 
 
 @pytest.mark.parametrize("layout, total_row, formulas", [
-    ("national", 13, {"F13": "=F6", "H13": "=H6"}),
+    ("national", 14, {"F14": "=F7", "H14": "=H7"}),
     ("xinzhou", 12, {"D12": "=D11", "H12": "=H11"}),
 ])
 def test_no_indicators_removes_the_indicator_row(build, national, tmp_path, layout, total_row, formulas):
@@ -200,16 +200,16 @@ def test_a_copy_edited_and_saved_by_another_program_still_renders(seed_result, t
     """openpyxl saves the way Excel does (its own styles table, theme colours): the layout survives."""
     wb = openpyxl.load_workbook(layout_path("national"))
     ws = wb.worksheets[0]
-    ws["A3"] = "项目全称"
-    ws["A3"].fill = openpyxl.styles.PatternFill("solid", fgColor=openpyxl.styles.colors.Color(theme=4, tint=0.6))
+    ws["A4"] = "项目全称"
+    ws["A4"].fill = openpyxl.styles.PatternFill("solid", fgColor=openpyxl.styles.colors.Color(theme=4, tint=0.6))
     wb.properties.title = "某市本地附件1"
     wb.save(tmp_path / "mine.xlsx")
     formulas, values = annex(seed_result, tmp_path, str(tmp_path / "mine.xlsx"))
     out = formulas[ANNEX_SHEET]
-    assert (out["A3"].value, out["B3"].value) == ("项目全称", "安全生产和应急管理督查检查经费")
-    assert out["A3"].fill.fgColor.rgb.endswith("B9CDE5")          # the template theme's accent1 4F81BD, lightened 60 %
-    assert out["H20"].value == "=H6+SUM(H13:H19)" and values[ANNEX_SHEET]["H20"].value == 98
-    assert {"A13:A16", "A17:A18"} <= merges(out)
+    assert (out["A4"].value, out["B4"].value) == ("项目全称", "安全生产和应急管理督查检查经费")
+    assert out["A4"].fill.fgColor.rgb.endswith("B9CDE5")          # the template theme's accent1 4F81BD, lightened 60 %
+    assert out["H21"].value == "=H7+SUM(H14:H20)" and values[ANNEX_SHEET]["H21"].value == 98
+    assert {"A14:A17", "A18:A19"} <= merges(out)
     about = {row[0]: row[1] for row in formulas[ABOUT_SHEET].iter_rows(values_only=True)}
     assert about["版式"] == "mine（某市本地附件1）"
 
@@ -371,3 +371,10 @@ def test_docs_worked_example(seed_result, tmp_path):
         if result:
             assert shown[first].value == float(result), ref
     assert ws["D4"].fill.fgColor.rgb.endswith("FCE4D6")       # the text says: D4 is shaded orange
+
+
+def test_xinzhou_shades_the_weights_total_and_the_level_off(seed_result, tmp_path):
+    ws = annex(seed_result, tmp_path, "xinzhou")[0][ANNEX_SHEET]
+    red = {cell.coordinate for row in ws.iter_rows() for cell in row if (cell.fill.fgColor.rgb or "").endswith("FFC7CE")}
+    assert (ws["D19"].value, ws["A18"].value) == ("=D11+SUM(D12:D18)", "满意度指标")
+    assert red == {"F12", "F15", "A18", "D19"}

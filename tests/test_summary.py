@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from helpers import SEED, clean_data
+from perfeval_xl.display import width as display_width
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.summary import (
     DEPARTMENT_COLUMNS,
@@ -20,7 +21,6 @@ from perfeval_xl.writers.summary import (
     Finding,
     ProjectLine,
     SummaryWriter,
-    display_width,
     entry_of,
     watch_reasons,
 )
@@ -60,7 +60,8 @@ def summary(tmp_path, national):
 
 
 def rows(ws) -> list[tuple]:
-    return [tuple(row) for row in ws.iter_rows(min_row=2, values_only=True)]
+    """The data rows, without the 合计 row that 汇总 and 按部门 end with."""
+    return [tuple(row) for row in ws.iter_rows(min_row=2, values_only=True) if row[0] != "合计"]
 
 
 def test_sheets_headers_freeze_and_filters(summary):
@@ -85,7 +86,7 @@ def test_summary_rows_and_number_formats(summary):
     assert values[0][8] == pytest.approx(0.95)
     assert values[2][15] == 5                                   # 差异 = 自评 − 核算
     formats = {ws.cell(1, col + 1).value: ws.cell(2, col + 1).number_format for col in range(len(SUMMARY_COLUMNS))}
-    assert formats["全年预算数"] == formats["全年执行数"] == "#,##0.00"
+    assert formats["全年预算数（万元）"] == formats["全年执行数（万元）"] == "#,##0.00"
     assert formats["预算执行率"] == "0.00%"
     assert formats["核算总分"] == formats["未核实分值"] == "0.00"
 
@@ -96,7 +97,7 @@ def test_department_figures_match_a_hand_computation(summary):
     assert header == DEPARTMENT_COLUMNS + ("优", "良", "中", "差")
     by_name = {r[0]: dict(zip(header, r)) for r in rows(ws)}
     jia = by_name["甲局"]
-    assert (jia["项目数"], jia["全年预算数"], jia["全年执行数"]) == (2, 300, 240)
+    assert (jia["项目数"], jia["全年预算数（万元）"], jia["全年执行数（万元）"]) == (2, 300, 240)
     assert jia["执行率"] == pytest.approx(240 / 300)            # Σ执行/Σ预算, not the mean of 0.95 and 0.5
     assert jia["平均得分"] == pytest.approx((95.5 + 72.25) / 2)
     assert jia["预算加权平均得分"] == pytest.approx((95.5 * 200 + 72.25 * 100) / 300)
@@ -162,7 +163,10 @@ def test_findings_and_failures(summary):
 
 def test_column_widths_fit_chinese_text(summary):
     ws = openpyxl.load_workbook(summary)["汇总"]
-    width = {ws.cell(1, col).value: ws.column_dimensions[ws.cell(1, col).column_letter].width for col in range(1, 22)}
+    width = {}
+    for dim in ws.column_dimensions.values():     # openpyxl keeps one entry per run of equal columns
+        for col in range(dim.min, dim.max + 1):
+            width[ws.cell(1, col).value] = dim.width
     assert width["实施单位"] >= display_width("甲局下属单位") + 2
     assert width["预算执行率"] >= display_width("预算执行率")
     assert display_width("甲局") == 4 and display_width("ab") == 2
@@ -181,9 +185,11 @@ def test_department_text_stays_text(tmp_path, national):
         assert (wb[sheet][cell].value, wb[sheet][cell].data_type) == (name, "s")
     assert (wb["汇总"]["C2"].value, wb["汇总"]["C2"].data_type) == ("+局", "s")
     assert wb["问题清单"]["I2"].value == "@提示"
-    with zipfile.ZipFile(path) as package:
-        sheets = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/worksheets/sheet")]
-    assert not any("<f>" in xml for xml in sheets)
+    # The only formulas are our own, on the 合计 rows.
+    formulas = [(ws.title, ws.cell(cell.row, 1).value, cell.value) for ws in wb for row in ws.iter_rows() for cell in row
+                if cell.data_type == "f"]
+    assert formulas and all(label == "合计" for _title, label, _f in formulas)
+    assert all(f.startswith(("=SUM(", "=IF(", "=AVERAGE(", "=IFERROR(")) for _t, _l, f in formulas)
 
 
 def test_entry_of_a_scored_project(build, national):
@@ -265,3 +271,28 @@ def test_libreoffice_opens_the_summary_and_draws_the_charts(tmp_path, summary):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         for expected in ("项目A", "各等级项目数", "预算执行率与核算总分", "file-unreadable"):
             assert expected in text
+
+
+def test_total_rows_are_live_formulas_carrying_their_values(summary):
+    formulas = openpyxl.load_workbook(summary)["汇总"]
+    values = openpyxl.load_workbook(summary, data_only=True)["汇总"]
+    assert [formulas.cell(5, col).value for col in (1, 6, 7, 8, 9)] == [
+        "合计", "共 3 个项目；得分各列为平均值", "=SUM(G2:G4)", "=SUM(H2:H4)", '=IF(G5=0,"",H5/G5)']
+    assert [formulas.cell(5, col).value for col in (14, 15, 16, 18, 19)] == [
+        "=AVERAGE(N2:N4)", '=IFERROR(AVERAGE(O2:O4),"")', '=IFERROR(AVERAGE(P2:P4),"")', "=SUM(R2:R4)", "=SUM(S2:S4)"]
+    got = [values.cell(5, col).value for col in range(7, 21)]
+    assert got == pytest.approx([600, 537, 0.895, 10, 40, 30, 5.25, 85.25, (95.5 + 72.25 + 93) / 3, 5 / 3, None, 12.5, 1, 0])
+    assert formulas.auto_filter.ref == "A1:U4"                 # sorting never moves the 合计 row
+    assert formulas["P1"].value == "差异（自评−核算）" and formulas["G1"].value == "全年预算数（万元）"
+    assert formulas["U1"].value == "源文件"                      # last
+
+
+def test_department_total_weights_its_means(summary):
+    formulas = openpyxl.load_workbook(summary)["按部门"]
+    values = openpyxl.load_workbook(summary, data_only=True)["按部门"]
+    assert [c.value for c in formulas[4]][:7] == [
+        "合计", "=SUM(B2:B3)", "=SUM(C2:C3)", "=SUM(D2:D3)", '=IF(C4=0,"",D4/C4)',
+        '=IF(B4=0,"",SUMPRODUCT(B2:B3,F2:F3)/B4)', '=IF(C4=0,"",SUMPRODUCT(C2:C3,G2:G3)/C4)']
+    # The mean over all three projects, and the budget-weighted mean over all 600 万元: not means of means.
+    assert [c.value for c in values[4]] == pytest.approx(
+        ["合计", 3, 600, 537, 0.895, (95.5 + 72.25 + 88) / 3, (95.5 * 200 + 72.25 * 100 + 88 * 300) / 600, 1, 1, 1, 0])

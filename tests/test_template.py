@@ -79,7 +79,7 @@ def row_values(sheet, row: int) -> list[object]:
 
 def test_sheet_order(blank, filled):
     for workbook in (blank, filled):
-        assert workbook.sheetnames == ["填报说明", "项目信息", "预算执行", "绩效指标"]
+        assert workbook.sheetnames == ["填报说明", "项目信息", "预算执行", "绩效指标", "校验"]   # 校验: never read
 
 
 def test_project_sheet_layout(blank):

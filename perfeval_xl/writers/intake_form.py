@@ -7,25 +7,32 @@ reader relies on it, so every cell position lives in the constants below.
 
 The four sheets, in order: 填报说明 (instructions, never read), 项目信息,
 预算执行, 绩效指标. xlsxwriter counts rows and columns from 0; Excel's A1
-addresses appear only in comments and in `xl_range` calls.
+addresses come from cells.py. The 校验 sheet of check formulas is
+intake_checks.py; formats are styles.py's `intake_*`.
+
+Over 400 lines on purpose: the reader relies on this one layout, so every
+sheet's cell positions, texts and validations stay together where one
+reading shows them all.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import math
-import unicodedata
-from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import xlsxwriter
-from xlsxwriter.utility import xl_range
-from xlsxwriter.workbook import Format, Workbook
+from xlsxwriter.workbook import Format
 from xlsxwriter.worksheet import Worksheet
 
+from ..cells import a1
+from ..display import width as display_width
 from .files import atomic_write, creation_time
+from .intake_checks import Grid, write_check_sheet
+from .printing import LINE_HEIGHT_11, fit_row, page_setup
+from .styles import Styles
 
 __all__ = [
     "BUDGET_COLUMNS",
@@ -135,44 +142,14 @@ class Percent(float):
         return abs(shown - round(shown)) < 1e-9
 
 
-@dataclass(frozen=True)
 class _Formats:
-    """Every format of the workbook, created once per workbook."""
+    """The workbook's intake formats (styles.py, `intake_*`), each made once, when first used."""
 
-    title: Format
-    heading: Format
-    note: Format
-    header: Format
-    label: Format
-    text: Format
-    number: Format
-    plain_number: Format
-    amount: Format
-    percent: Format
-    percent2: Format
-    example_header: Format
-    example: Format
+    def __init__(self, styles: Styles) -> None:
+        self._styles = styles
 
-
-def _make_formats(workbook: Workbook) -> _Formats:
-    cell = {"border": 1, "valign": "vcenter", "font_size": 11}
-    header = {**cell, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#DDEBF7"}
-    example = {**cell, "italic": True, "font_color": "#7F7F7F", "text_wrap": True}
-    return _Formats(
-        title=workbook.add_format({"bold": True, "font_size": 14}),
-        heading=workbook.add_format({"bold": True, "font_size": 11}),
-        note=workbook.add_format({"font_size": 11}),
-        header=workbook.add_format(header),
-        label=workbook.add_format({**cell, "bold": True, "text_wrap": True}),
-        text=workbook.add_format({**cell, "text_wrap": True}),
-        number=workbook.add_format({**cell, "align": "center"}),
-        plain_number=workbook.add_format({**cell, "align": "left"}),
-        amount=workbook.add_format({**cell, "num_format": "#,##0.00"}),
-        percent=workbook.add_format({**cell, "align": "center", "num_format": "0%"}),
-        percent2=workbook.add_format({**cell, "align": "center", "num_format": "0.00%"}),
-        example_header=workbook.add_format({**header, "italic": True, "bg_color": "#F2F2F2"}),
-        example=workbook.add_format(example),
-    )
+    def __getattr__(self, name: str) -> Format:
+        return getattr(self._styles, f"intake_{name}")
 
 
 def write_intake(path: str | os.PathLike[str], data: Mapping[str, Any] | None = None) -> Path:
@@ -203,25 +180,35 @@ def write_intake(path: str | os.PathLike[str], data: Mapping[str, Any] | None = 
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
     )
     workbook.set_properties({"title": "项目支出绩效自评填报表", "created": creation_time()})
-    formats = _make_formats(workbook)
+    styles = Styles(workbook)
+    formats = _Formats(styles)
     sheets = [workbook.add_worksheet(name) for name in SHEET_NAMES]
-    for sheet in sheets:
-        # Printed on A4 landscape, one page wide, header row on every page.
-        sheet.set_paper(9)
-        sheet.set_landscape()
-        sheet.fit_to_pages(1, 0)
-    for sheet in sheets[1:]:
-        sheet.repeat_rows(0)
+    # A4, one page wide, the header row on every page; the two narrow tables portrait.
+    for sheet, landscape, title_rows in zip(sheets, (True, False, False, True), (0, 1, 1, 1)):
+        page_setup(sheet, landscape=landscape, title_rows=title_rows)
     _write_instructions(sheets[0], formats)
     _write_project(sheets[1], formats, data.get("project") or {})
     _write_budget(sheets[2], formats, data.get("budget") or {})
-    _write_indicators(
+    grid = _write_indicators(
         sheets[3],
         formats,
         list(data.get("indicators") or []),
         data.get("total_row"),
         bool(data.get("merge_level1", False)),
     )
+    project = data.get("project") or {}
+    budget = {_budget_key(key): value for key, value in (data.get("budget") or {}).items()}
+    budget_rows = {_budget_key(label): index + 1 for index, label in enumerate(BUDGET_ROWS)}
+    write_check_sheet(workbook, styles, dict(zip(SHEET_NAMES[1:], sheets[1:])), Grid(
+        project={offset + 1: project.get(label) for offset, label in enumerate(PROJECT_LABELS)},
+        project_rows={label: offset + 1 for offset, label in enumerate(PROJECT_LABELS)},
+        budget={(budget_rows[key], col): value for key, values in budget.items()
+                for col, value in enumerate(values or (), start=1)},
+        indicators=grid,
+        first_row=_BUDGET_ROW,
+        # Every row written, and one more: where a clerk would type a 合计 row.
+        last_row=max(_FIRST_INDICATOR_ROW + _BLANK_INDICATOR_ROWS, max(row for row, _col in grid) + 1),
+    ))
     workbook.close()
     atomic_write(target, buffer.getvalue())
     return target
@@ -248,11 +235,6 @@ def _write_cell(sheet: Worksheet, row: int, col: int, value: Any, formats: _Form
         raise TypeError(f"cannot write {type(value).__name__} into the intake: {value!r}")
 
 
-def _display_width(text: str) -> int:
-    """Width in Excel character units: a CJK (wide) character counts two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
 def _fit_row_height(sheet: Worksheet, row: int, cells: Sequence[tuple[Any, float]]) -> None:
     """Give a row the height its wrapped text needs.
 
@@ -263,7 +245,7 @@ def _fit_row_height(sheet: Worksheet, row: int, cells: Sequence[tuple[Any, float
     for value, width in cells:
         if isinstance(value, str) and value:
             per_line = max(1.0, width - 1)
-            lines = max(lines, sum(math.ceil(max(1, _display_width(part)) / per_line)
+            lines = max(lines, sum(math.ceil(max(1, display_width(part)) / per_line)
                                    for part in value.splitlines() or [""]))
     if lines > 1:
         sheet.set_row(row, _LINE_HEIGHT * lines)
@@ -293,7 +275,10 @@ _INSTRUCTIONS: tuple[tuple[str, str], ...] = (
     ("note", "7. 定性指标须选择达成情况，并在对应分档内填写自评得分：达成年度指标 80%-100%，部分达成年度指标并具有一定效果 60%-80%，未达成年度指标且效果较差 0-60%（按该指标分值计）。"),
     ("note", "8. 未达成年度指标值，或大幅超出年度指标值时，须填写“偏差原因分析及改进措施”。"),
     ("note", "9. 如需合计行，在最后一个指标下一行的一级指标列填“合计”，分值列填分值合计，自评得分列填自评总分。"),
-    ("heading", "四、填写示例（仅为示例，本页内容不会被读取）"),
+    ("heading", "四、自动校验"),
+    ("note", "“校验”表随填写自动检查：分值合计是否为100、各一级指标分值小计、年度资金总额与各来源之和、财政拨款与中央至县区级之和、预算执行率及其得分、必填项。"),
+    ("note", "填写时，有问题的单元格变成红色，必填而未填的是黄色；“校验”表不会被读取，不需要填写，也不要删除其中的公式。"),
+    ("heading", "五、填写示例（仅为示例，本页内容不会被读取）"),
 )
 
 _EXAMPLE_ROWS: tuple[tuple[Any, ...], ...] = (
@@ -308,8 +293,15 @@ def _write_instructions(sheet: Worksheet, formats: _Formats) -> None:
     for col, width in enumerate(_INDICATOR_WIDTHS):
         sheet.set_column(col, col, width)
     row = 0
+    # A note wraps within the table's width: text running on past it would widen the printed page.
+    across = (float(sum(_INDICATOR_WIDTHS)),)
     for style, line in _INSTRUCTIONS:
-        sheet.write_string(row, 0, line, getattr(formats, style))
+        if style == "note":
+            sheet.merge_range(row, 0, row, len(_INDICATOR_WIDTHS) - 1, None, formats.paragraph)
+            sheet.write_string(row, 0, line, formats.paragraph)
+            fit_row(sheet, row, {0: line}, across, line_height=LINE_HEIGHT_11)
+        else:
+            sheet.write_string(row, 0, line, getattr(formats, style))
         row += 1
     for col, name in enumerate(INDICATOR_HEADERS):
         sheet.write_string(row, col, name, formats.example_header)
@@ -407,7 +399,8 @@ def _is_budget_row(indicator: Mapping[str, Any]) -> bool:
 
 
 def _write_indicators(sheet: Worksheet, formats: _Formats, indicators: list[Mapping[str, Any]],
-                      total_row: Mapping[str, Any] | None, merge_level1: bool) -> None:
+                      total_row: Mapping[str, Any] | None, merge_level1: bool) -> dict[tuple[int, int], Any]:
+    """Write the sheet; return what its cells hold, (row, col) -> value, for the checks (intake_checks.py)."""
     for indicator in indicators:
         unknown = set(indicator) - set(INDICATOR_HEADERS)
         if unknown:
@@ -425,16 +418,20 @@ def _write_indicators(sheet: Worksheet, formats: _Formats, indicators: list[Mapp
     if indicators and _is_budget_row(indicators[0]):
         budget_row, indicators = indicators[0], indicators[1:]
     _write_indicator_row(sheet, formats, _BUDGET_ROW, budget_row)
+    grid = {(_BUDGET_ROW, col): budget_row.get(name) for col, name in enumerate(INDICATOR_HEADERS)}
 
     for offset, indicator in enumerate(indicators):
         _write_indicator_row(sheet, formats, _FIRST_INDICATOR_ROW + offset, indicator)
+        grid.update({(_FIRST_INDICATOR_ROW + offset, col): indicator.get(name) for col, name in enumerate(INDICATOR_HEADERS)})
     if merge_level1:
-        _merge_level1(sheet, formats, indicators)
+        for row in _merge_level1(sheet, formats, indicators):
+            grid[(row, _COL["一级指标"])] = None
 
     if total_row is not None:
         validated_rows = len(indicators)
-        _write_total_row(sheet, formats, _FIRST_INDICATOR_ROW + len(indicators),
-                         [budget_row, *indicators], total_row)
+        row = _FIRST_INDICATOR_ROW + len(indicators)
+        grid.update({(row, _COL[name]): value for name, value in _write_total_row(
+            sheet, formats, row, [budget_row, *indicators], total_row).items()})
     else:
         validated_rows = max(_BLANK_INDICATOR_ROWS, len(indicators))
         for row in range(_FIRST_INDICATOR_ROW + len(indicators), _FIRST_INDICATOR_ROW + validated_rows):
@@ -442,6 +439,7 @@ def _write_indicators(sheet: Worksheet, formats: _Formats, indicators: list[Mapp
                 sheet.write_blank(row, col, None, formats.text)
     if validated_rows:
         _add_indicator_validations(sheet, _FIRST_INDICATOR_ROW + validated_rows - 1)
+    return grid
 
 
 def _write_indicator_row(sheet: Worksheet, formats: _Formats, row: int, indicator: Mapping[str, Any]) -> None:
@@ -451,10 +449,11 @@ def _write_indicator_row(sheet: Worksheet, formats: _Formats, row: int, indicato
                                  for col, name in enumerate(INDICATOR_HEADERS)])
 
 
-def _merge_level1(sheet: Worksheet, formats: _Formats, indicators: list[Mapping[str, Any]]) -> None:
-    """Merge runs of equal 一级指标 cells, the way published forms do."""
+def _merge_level1(sheet: Worksheet, formats: _Formats, indicators: list[Mapping[str, Any]]) -> list[int]:
+    """Merge runs of equal 一级指标 cells, the way published forms do; return the rows left blank under each first."""
     col = _COL["一级指标"]
     start = 0
+    covered: list[int] = []
     for end in range(1, len(indicators) + 1):
         value = indicators[start].get("一级指标")
         if end < len(indicators) and indicators[end].get("一级指标") == value:
@@ -464,11 +463,13 @@ def _merge_level1(sheet: Worksheet, formats: _Formats, indicators: list[Mapping[
             # merge_range() would pass the value to write(): write it as text.
             sheet.merge_range(first, col, last, col, None, formats.text)
             _write_cell(sheet, first, col, value, formats)
+            covered.extend(range(first + 1, last + 1))
         start = end
+    return covered
 
 
 def _write_total_row(sheet: Worksheet, formats: _Formats, row: int,
-                     lines: list[Mapping[str, Any]], total_row: Mapping[str, Any]) -> None:
+                     lines: list[Mapping[str, Any]], total_row: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(total_row) - {"分值", "自评得分"}
     if unknown:
         raise ValueError(f"unknown total_row keys: {sorted(unknown)}")
@@ -481,16 +482,18 @@ def _write_total_row(sheet: Worksheet, formats: _Formats, row: int,
     for col in range(len(INDICATOR_HEADERS)):
         sheet.write_blank(row, col, None, formats.text)
     sheet.write_string(row, _COL["一级指标"], TOTAL_LABEL, formats.label)
+    written: dict[str, Any] = {"一级指标": TOTAL_LABEL}
     for name in ("分值", "自评得分"):
-        value = total_row[name] if name in total_row else column_sum(name)
+        value = written[name] = total_row[name] if name in total_row else column_sum(name)
         _write_cell(sheet, row, _COL[name], value, formats)
+    return written
 
 
 def _add_indicator_validations(sheet: Worksheet, last_row: int) -> None:
     first = _FIRST_INDICATOR_ROW
 
     def column(name: str, top: int = first) -> str:
-        return xl_range(top, _COL[name], last_row, _COL[name])
+        return f"{a1(top, _COL[name])}:{a1(last_row, _COL[name])}"
 
     def choose(name: str, choices: Sequence[str], message: str) -> None:
         sheet.data_validation(column(name), {

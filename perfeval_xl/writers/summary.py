@@ -9,28 +9,43 @@ first, with the reason), 问题清单 (every finding of every file), 处理失�
 The writer streams: `SummaryWriter.add` takes one `Entry` at a time, in input
 order, and xlsxwriter's constant-memory mode flushes every row to disk as soon
 as the next begins, so a province's 100,000 projects cost a few accumulators
-per department, not 100,000 rows in memory. `entry_of` turns a Result into the
-small, picklable Entry that a batch worker sends back. Department text is
+per department, not 100,000 rows in memory. The Entry a batch worker sends
+back, and the running sums, are in summary_entries.py. Department text is
 always written with write_string: it never becomes a formula.
+
+Just over 400 lines: the six sheets are written by one streaming writer that
+holds their state together; the entries and tallies already live apart.
 """
 
 from __future__ import annotations
 
-import math
-
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
 
 from .. import __version__
-from ..display import WHOLE, cell_text, percent_text
-from ..problems import ERROR, WARNING
+from ..cells import a1, column_letter
+from ..display import cell_text
 from ..profiles import Profile
-from ..model import ZERO, Result
 from .files import creation_time
+from .printing import A3, A4, fit_row, page_setup
 from .styles import Styles
+
+# Re-exported: the batch and the tests take the entries from here.
+from .summary_entries import (  # noqa: F401
+    WATCH_RATE,
+    WATCH_SCORE,
+    ColumnTotals,
+    Entry,
+    Finding,
+    ProjectLine,
+    Tally,
+    entry_of,
+    finite,
+    ratio,
+    watch_reasons,
+)
 
 SUMMARY_SHEET = "汇总"
 DEPARTMENT_SHEET = "按部门"
@@ -40,22 +55,39 @@ FINDING_SHEET = "问题清单"
 FAILURE_SHEET = "处理失败"
 SHEETS = (SUMMARY_SHEET, DEPARTMENT_SHEET, GRADE_SHEET, WATCH_SHEET, FINDING_SHEET, FAILURE_SHEET)
 
-SUMMARY_COLUMNS = (
-    "序号", "评价年度", "主管部门", "实施单位", "项目编码", "项目名称", "全年预算数", "全年执行数", "预算执行率",
-    "执行率得分", "产出得分", "效益得分", "满意度得分", "核算总分", "自评总分", "差异", "等级", "未核实分值",
-    "错误数", "警告数", "源文件",
+# (header, width): widths fixed up front, so that a streamed row gets its height as it is written.
+# Amounts are in 万元 like the intake; 差异 says which way it subtracts; 源文件 comes last and wraps.
+SUMMARY_SPEC = (
+    ("序号", 5), ("评价年度", 6), ("主管部门", 16), ("实施单位", 16), ("项目编码", 12), ("项目名称", 24),
+    ("全年预算数（万元）", 12), ("全年执行数（万元）", 12), ("预算执行率", 10), ("执行率得分", 7), ("产出得分", 7),
+    ("效益得分", 7), ("满意度得分", 7), ("核算总分", 7), ("自评总分", 7), ("差异（自评−核算）", 9), ("等级", 5),
+    ("未核实分值", 7), ("错误数", 5), ("警告数", 5), ("源文件", 24),
 )
-DEPARTMENT_COLUMNS = ("主管部门", "项目数", "全年预算数", "全年执行数", "执行率", "平均得分", "预算加权平均得分")
-GRADE_COLUMNS = ("等级", "项目数", "项目数占比", "全年预算数", "资金占比")
-WATCH_COLUMNS = ("序号", "主管部门", "项目名称", "核算总分", "自评总分", "预算执行率", "未核实分值", "错误数", "等级", "原因", "源文件")
-FINDING_COLUMNS = ("序号", "源文件", "主管部门", "项目名称", "级别", "代码", "工作表", "单元格", "说明")
-FAILURE_COLUMNS = ("序号", "源文件", "代码", "原因")
+DEPARTMENT_SPEC = (
+    ("主管部门", 20), ("项目数", 7), ("全年预算数（万元）", 12), ("全年执行数（万元）", 12), ("执行率", 9),
+    ("平均得分", 9), ("预算加权平均得分", 10),
+)
+# 等级 and four columns 14 wide: the first chart (576 px) ends before column H, where the second begins.
+GRADE_SPEC = (("等级", 10), ("项目数", 14), ("项目数占比", 14), ("全年预算数（万元）", 14), ("资金占比", 14))
+WATCH_SPEC = (
+    ("序号", 5), ("主管部门", 16), ("项目名称", 24), ("核算总分", 7), ("自评总分", 7), ("预算执行率", 9),
+    ("未核实分值", 7), ("错误数", 5), ("等级", 5), ("原因", 36), ("源文件", 24),
+)
+FINDING_SPEC = (
+    ("序号", 5), ("源文件", 24), ("主管部门", 14), ("项目名称", 20), ("级别", 6), ("代码", 20), ("工作表", 10),
+    ("单元格", 7), ("说明", 50),
+)
+FAILURE_SPEC = (("序号", 5), ("源文件", 40), ("代码", 18), ("原因", 70))
+GRADE_COUNT_WIDTH = 6
+SUMMARY_COLUMNS = tuple(label for label, _ in SUMMARY_SPEC)
+DEPARTMENT_COLUMNS = tuple(label for label, _ in DEPARTMENT_SPEC)
+GRADE_COLUMNS = tuple(label for label, _ in GRADE_SPEC)
+WATCH_COLUMNS = tuple(label for label, _ in WATCH_SPEC)
+FINDING_COLUMNS = tuple(label for label, _ in FINDING_SPEC)
+FAILURE_COLUMNS = tuple(label for label, _ in FAILURE_SPEC)
+TOTAL_LABEL = "合计"
 
-# 关注清单 thresholds (outputs.md): a score below 80, an execution rate below 90 %.
-WATCH_SCORE = Decimal(80)
-WATCH_RATE = Decimal("0.9")
 NO_DEPARTMENT = "（未填写主管部门）"
-MAX_WIDTH = 60
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,
@@ -64,198 +96,59 @@ WORKBOOK_OPTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class ProjectLine:
-    """The 汇总 figures of one scored project."""
-
-    year: int | None
-    department: str
-    unit: str
-    code: str | None
-    name: str
-    annual: Decimal
-    executed: Decimal
-    rate: Decimal | None
-    budget_score: Decimal
-    output: Decimal
-    benefit: Decimal
-    satisfaction: Decimal
-    total: Decimal
-    self_total: Decimal | None
-    grade: str
-    unverified: Decimal
-    errors: int
-    warnings: int
-
-    @property
-    def difference(self) -> Decimal | None:
-        return None if self.self_total is None else self.self_total - self.total
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str      # 错误 / 警告 / 提示
-    code: str
-    sheet: str
-    cell: str
-    message: str
-
-    @property
-    def location(self) -> str:
-        return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else self.sheet
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What the summary needs of one input file: small and picklable."""
-
-    source: str
-    project: ProjectLine | None
-    findings: tuple[Finding, ...] = ()
-    failure: str | None = None     # the failure's code when the file could not be read
-
-    @property
-    def reason(self) -> str:
-        """Every reason a file could not be read, on one line."""
-        return "；".join(f"[{f.location}] {f.message}" if f.location else f.message for f in self.findings)
-
-
-def entry_of(result: Result) -> Entry:
-    problems = result.problems or ((result.failure,) if result.failure else ())
-    findings = tuple(Finding(p.severity.label, p.code, p.sheet or "", p.cell or "", p.message) for p in problems)
-    if result.failure is not None:
-        return Entry(result.source_path, None, findings, result.failure.code)
-    project, budget = result.intake.project, result.budget
-    dimensions = result.dimension_scores()
-    line = ProjectLine(
-        year=project.year,
-        department=project.department,
-        unit=project.unit,
-        code=project.code,
-        name=project.name,
-        annual=budget.annual,
-        executed=budget.executed,
-        rate=budget.rate,
-        budget_score=budget.score,
-        # 成本指标 filed as a 一级 is already counted with 产出 (levels.dimension_of),
-        # so that 执行率得分 + 产出 + 效益 + 满意度 = 核算总分.
-        output=dimensions.get("产出指标", ZERO),
-        benefit=dimensions.get("效益指标", ZERO),
-        satisfaction=dimensions.get("满意度指标", ZERO),
-        total=result.total_score,
-        self_total=result.self_total,
-        grade=result.grade,
-        unverified=result.unverified_points,
-        errors=sum(1 for p in result.problems if p.severity == ERROR),
-        warnings=sum(1 for p in result.problems if p.severity == WARNING),
-    )
-    return Entry(result.source_path, line, findings)
-
-
-def watch_reasons(line: ProjectLine, tolerance: Decimal) -> list[str]:
-    """Why an auditor should open this project first; empty when nothing stands out."""
-    reasons = []
-    if line.total < WATCH_SCORE:
-        reasons.append(f"核算总分低于{WATCH_SCORE}分")
-    if line.rate is None:
-        reasons.append("无法计算预算执行率")
-    elif line.rate < WATCH_RATE:
-        reasons.append(f"预算执行率低于{percent_text(WATCH_RATE, WHOLE)}")
-    if line.difference is not None and line.difference > tolerance:
-        reasons.append(f"自评总分高于核算总分 {line.difference:.2f} 分")
-    if line.unverified > 0:
-        reasons.append(f"未核实分值 {line.unverified:.2f} 分")
-    if line.errors:
-        reasons.append(f"错误 {line.errors} 项")
-    return reasons
-
-
-@dataclass
-class _Tally:
-    """Running sums of a department or a grade; Decimal, so exact in any order."""
-
-    projects: int = 0
-    annual: Decimal = ZERO
-    executed: Decimal = ZERO
-    scores: Decimal = ZERO
-    weighted: Decimal = ZERO
-    grades: dict[str, int] = field(default_factory=dict)
-
-    def add(self, line: ProjectLine) -> None:
-        self.projects += 1
-        self.annual += line.annual
-        self.executed += line.executed
-        self.scores += line.total
-        self.weighted += line.total * line.annual
-        self.grades[line.grade] = self.grades.get(line.grade, 0) + 1
-
-
-def _ratio(part: Decimal, whole: Decimal) -> float | None:
-    return None if not whole else finite(part / whole)
-
-
-def finite(value) -> float | None:
-    """A figure as a float for the workbook, or None (a blank cell) when it has none:
-    xlsxwriter refuses infinity and NaN, and a run must never die on one project's figure."""
-    try:
-        number = float(value)
-    except (OverflowError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def display_width(value: str) -> int:
-    # A CJK character takes 3 bytes of UTF-8 and two columns on screen, ASCII 1
-    # and 1: (characters + bytes) / 2 gives the width without a per-char lookup.
-    return (len(value) + len(value.encode("utf-8"))) // 2
-
-
 class _Sheet:
-    """A worksheet written row by row, that remembers how wide its columns must be."""
+    """A worksheet written row by row, in columns of fixed width; each row gets the height its wrapped text needs."""
 
-    NUMBER_WIDTH = 11
-
-    def __init__(self, workbook, name: str, columns: tuple[str, ...], styles: Styles):
+    def __init__(self, workbook, name: str, spec: tuple[tuple[str, int], ...], styles: Styles, *, paper: int = A4):
         self.ws = workbook.add_worksheet(name)
-        self.columns = columns
+        self.columns = tuple(label for label, _ in spec)
+        self.widths = tuple(float(width) for _, width in spec)
         self.styles = styles
-        self.widths = [display_width(label) + 4 for label in columns]   # room for the filter button
+        self.paper = paper
         self.row = 0
-        for col, label in enumerate(columns):
+        self.last_data_row = 0
+        for col, label in enumerate(self.columns):
             self.ws.write_string(0, col, label, styles.header)
+        fit_row(self.ws, 0, dict(enumerate(self.columns)), self.widths)
 
     def write(self, values: list) -> int:
         """Write the next row: (value, style) pairs; str is always written as text."""
         self.row += 1
+        self.last_data_row = self.row
+        texts = {}
         for col, (value, style) in enumerate(values):
             if value is None:
                 self.ws.write_blank(self.row, col, None, style)
             elif isinstance(value, str):
-                shown = cell_text(value)
+                shown = texts[col] = cell_text(value)
                 self.ws.write_string(self.row, col, shown, style)
-                if self.widths[col] < MAX_WIDTH:
-                    self.widths[col] = max(self.widths[col], min(MAX_WIDTH, display_width(shown) + 2))
             elif finite(value) is None:
                 self.ws.write_blank(self.row, col, None, style)
             else:
                 self.ws.write_number(self.row, col, finite(value), style)
-                self.widths[col] = max(self.widths[col], self.NUMBER_WIDTH)
+        fit_row(self.ws, self.row, texts, self.widths)
         return self.row
+
+    def write_total(self, cells: dict[int, tuple], style) -> None:
+        """The 合计 row under the data: col -> (formula, value, style) or (text, style); other cells blank, boxed."""
+        self.row += 1
+        for col in range(len(self.columns)):
+            cell = cells.get(col)
+            if cell is None:
+                self.ws.write_blank(self.row, col, None, style)
+            elif len(cell) == 2:
+                self.ws.write_string(self.row, col, cell[0], cell[1])
+            else:
+                formula, value, cell_style = cell
+                self.ws.write_formula(self.row, col, formula, cell_style, "" if value is None else value)
 
     def finish(self) -> None:
         for col, width in enumerate(self.widths):
             self.ws.set_column(col, col, width)
         self.ws.freeze_panes(1, 0)
-        self.ws.autofilter(0, 0, self.row, len(self.columns) - 1)
-        _print_setup(self.ws)
-
-
-def _print_setup(ws) -> None:
-    """A4 landscape, one page wide, the header row on every page: ready to send upward."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+        # The filter covers the data rows: sorting never moves the 合计 row.
+        self.ws.autofilter(0, 0, self.last_data_row, len(self.columns) - 1)
+        page_setup(self.ws, landscape=True, paper=self.paper)
 
 
 class SummaryWriter:
@@ -278,15 +171,18 @@ class SummaryWriter:
         self.grades = tuple(label for label, _ in profile.grades)
         s = self.styles = Styles(self.workbook)
         # Sheets are added in the order they show; each is then written on its own.
-        self.summary = _Sheet(self.workbook, SUMMARY_SHEET, SUMMARY_COLUMNS, s)
-        self.by_department = _Sheet(self.workbook, DEPARTMENT_SHEET, DEPARTMENT_COLUMNS + self.grades, s)
+        # 汇总 has 21 columns: A3 landscape keeps them near full size on one page width.
+        self.summary = _Sheet(self.workbook, SUMMARY_SHEET, SUMMARY_SPEC, s, paper=A3)
+        grade_spec = tuple((grade, GRADE_COUNT_WIDTH) for grade in self.grades)
+        self.by_department = _Sheet(self.workbook, DEPARTMENT_SHEET, DEPARTMENT_SPEC + grade_spec, s)
         self.grade_sheet = self.workbook.add_worksheet(GRADE_SHEET)
-        self.watch = _Sheet(self.workbook, WATCH_SHEET, WATCH_COLUMNS, s)
-        self.findings = _Sheet(self.workbook, FINDING_SHEET, FINDING_COLUMNS, s)
-        self.failures = _Sheet(self.workbook, FAILURE_SHEET, FAILURE_COLUMNS, s)
-        self.departments: dict[str, _Tally] = {}
-        self.by_grade: dict[str, _Tally] = {}
-        self.all = _Tally()
+        self.watch = _Sheet(self.workbook, WATCH_SHEET, WATCH_SPEC, s)
+        self.findings = _Sheet(self.workbook, FINDING_SHEET, FINDING_SPEC, s)
+        self.failures = _Sheet(self.workbook, FAILURE_SHEET, FAILURE_SPEC, s)
+        self.columns = ColumnTotals()
+        self.departments: dict[str, Tally] = {}
+        self.by_grade: dict[str, Tally] = {}
+        self.all = Tally()
 
     def add(self, entry: Entry) -> None:
         s = self.styles
@@ -320,11 +216,13 @@ class SummaryWriter:
                 (line.self_total, s.cell_points), (line.rate, s.cell_rate), (line.unverified, s.cell_points),
                 (line.errors, s.cell_int), (line.grade, s.center), ("；".join(reasons), s.cell), (entry.source, s.cell),
             ])
-        self.departments.setdefault(line.department or NO_DEPARTMENT, _Tally()).add(line)
-        self.by_grade.setdefault(line.grade, _Tally()).add(line)
+        self.departments.setdefault(line.department or NO_DEPARTMENT, Tally()).add(line)
+        self.by_grade.setdefault(line.grade, Tally()).add(line)
         self.all.add(line)
+        self.columns.add(line)
 
     def close(self) -> None:
+        self._summary_total()
         self._department_sheet()
         self._grade_sheet()
         for sheet in (self.summary, self.by_department, self.watch, self.findings, self.failures):
@@ -337,27 +235,89 @@ class SummaryWriter:
             tally = self.departments[name]
             self.by_department.write([
                 (name, s.cell), (tally.projects, s.cell_int), (tally.annual, s.cell_money),
-                (tally.executed, s.cell_money), (_ratio(tally.executed, tally.annual), s.cell_rate),
-                (tally.scores / tally.projects, s.cell_points), (_ratio(tally.weighted, tally.annual), s.cell_points),
+                (tally.executed, s.cell_money), (ratio(tally.executed, tally.annual), s.cell_rate),
+                (tally.scores / tally.projects, s.cell_points), (ratio(tally.weighted, tally.annual), s.cell_points),
                 *((tally.grades.get(grade, 0), s.cell_int) for grade in self.grades),
             ])
+        self._department_total()
+
+    def _summary_total(self) -> None:
+        """汇总's 合计: amounts and counts summed, 执行率 as Σ执行/Σ预算, scores averaged (said in 项目名称)."""
+        s, n, sums = self.styles, self.all.projects, self.columns
+        if not n:
+            return
+        row = self.summary.row + 1
+        first, last = 2, n + 1
+
+        def over(col: int, function: str) -> str:
+            letter = column_letter(col)
+            return f"{function}({letter}{first}:{letter}{last})"
+
+        index = SUMMARY_COLUMNS.index
+        annual, executed = a1(row, index("全年预算数（万元）")), a1(row, index("全年执行数（万元）"))
+        cells: dict[int, tuple] = {
+            0: (TOTAL_LABEL, s.total_label),
+            index("项目名称"): (f"共 {n} 个项目；得分各列为平均值", s.total_text),
+            index("全年预算数（万元）"): (f"={over(index('全年预算数（万元）'), 'SUM')}", finite(self.all.annual), s.total_money),
+            index("全年执行数（万元）"): (f"={over(index('全年执行数（万元）'), 'SUM')}", finite(self.all.executed), s.total_money),
+            index("预算执行率"): (f'=IF({annual}=0,"",{executed}/{annual})', ratio(self.all.executed, self.all.annual), s.total_rate),
+            index("未核实分值"): (f"={over(index('未核实分值'), 'SUM')}", finite(sums.unverified), s.total),
+            index("错误数"): (f"={over(index('错误数'), 'SUM')}", sums.errors, s.total_int),
+            index("警告数"): (f"={over(index('警告数'), 'SUM')}", sums.warnings, s.total_int),
+        }
+        for label, total in (("执行率得分", sums.budget_score), ("产出得分", sums.output), ("效益得分", sums.benefit),
+                             ("满意度得分", sums.satisfaction), ("核算总分", self.all.scores)):
+            cells[index(label)] = (f"={over(index(label), 'AVERAGE')}", finite(total / n), s.total)
+        # Blank where a project gave no 自评总分: AVERAGE skips blanks, and has nothing to average when all are.
+        for label, (total, count) in (("自评总分", sums.self_total), ("差异（自评−核算）", sums.difference)):
+            mean = finite(total / count) if count else None
+            cells[index(label)] = (f'=IFERROR({over(index(label), "AVERAGE")},"")', mean, s.total)
+        self.summary.write_total(cells, s.total)
+
+    def _department_total(self) -> None:
+        """按部门's 合计: the departments' sums; the means over every project, weighted as their columns are."""
+        s, total, sheet = self.styles, self.all, self.by_department
+        if not self.departments:
+            return
+        row = sheet.row + 1
+        first, last = 2, len(self.departments) + 1
+
+        def span(col: int) -> str:
+            letter = column_letter(col)
+            return f"{letter}{first}:{letter}{last}"
+
+        projects, annual, executed = a1(row, 1), a1(row, 2), a1(row, 3)
+        cells: dict[int, tuple] = {
+            0: (TOTAL_LABEL, s.total_label),
+            1: (f"=SUM({span(1)})", total.projects, s.total_int),
+            2: (f"=SUM({span(2)})", finite(total.annual), s.total_money),
+            3: (f"=SUM({span(3)})", finite(total.executed), s.total_money),
+            4: (f'=IF({annual}=0,"",{executed}/{annual})', ratio(total.executed, total.annual), s.total_rate),
+            # The mean of every project: each department's mean weighted by its projects, and by its funds.
+            5: (f'=IF({projects}=0,"",SUMPRODUCT({span(1)},{span(5)})/{projects})',
+                ratio(total.scores, Decimal(total.projects)), s.total),
+            6: (f'=IF({annual}=0,"",SUMPRODUCT({span(2)},{span(6)})/{annual})', ratio(total.weighted, total.annual), s.total),
+        }
+        for offset, grade in enumerate(self.grades, start=len(DEPARTMENT_COLUMNS)):
+            cells[offset] = (f"=SUM({span(offset)})", total.grades.get(grade, 0), s.total_int)
+        sheet.write_total(cells, s.total)
 
     def _grade_sheet(self) -> None:
         ws, s = self.grade_sheet, self.styles
-        for col, label in enumerate(GRADE_COLUMNS):
+        for col, (label, width) in enumerate(GRADE_SPEC):
             ws.write_string(0, col, label, s.header)
-        ws.set_column(0, 0, 10)
-        ws.set_column(1, len(GRADE_COLUMNS) - 1, 14)
+            ws.set_column(col, col, width)
+        fit_row(ws, 0, dict(enumerate(GRADE_COLUMNS)), tuple(width for _, width in GRADE_SPEC))
         ws.freeze_panes(1, 0)
-        _print_setup(ws)
+        page_setup(ws, landscape=True)
         total = self.all
         for row, grade in enumerate(self.grades, start=1):
-            tally = self.by_grade.get(grade, _Tally())
+            tally = self.by_grade.get(grade, Tally())
             ws.write_string(row, 0, grade, s.center)
             ws.write_number(row, 1, tally.projects, s.cell_int)
-            self._share(row, 2, _ratio(Decimal(tally.projects), Decimal(total.projects)))
+            self._share(row, 2, ratio(Decimal(tally.projects), Decimal(total.projects)))
             self._share(row, 3, finite(tally.annual), s.cell_money)
-            self._share(row, 4, _ratio(tally.annual, total.annual))
+            self._share(row, 4, ratio(tally.annual, total.annual))
         last = len(self.grades) + 1
         ws.write_string(last, 0, "合计", s.total_label)
         ws.write_number(last, 1, total.projects, s.cell_int)

@@ -10,6 +10,11 @@ make its own layout; no code changes.
 (cells, xlsxwriter format dicts, merges, widths, heights, print setup) and
 caches it per file; `layout_render.render_layout` writes one project's sheet
 from it. A bad template is a `LayoutError` naming the file and the cell.
+
+Over 400 lines on purpose: it is one job, reading a template, and its parts
+(placeholders, merges, styles with the theme's colours, print setup) share
+the one pass over the sheet and its error messages; split, each part would
+need the others' state.
 """
 
 from __future__ import annotations
@@ -68,11 +73,10 @@ _MARK_KEY = {
     "实际完成值": "actual", "分值": "weight", "完成率": "achievement", "得分": "self_score",
     "自评得分": "self_score", "偏差原因": "reason",
 }
+# Scalar fields that a sheet-level finding marks (render.py).
+SHEET_MARKED = frozenset(("分值合计",))
 _SHORT_LEVEL = {"achieved": "达成", "partial": "部分达成", "failed": "未达成"}
 _TOKEN = re.compile(r"\{\{(.*?)\}\}", re.S)
-# Characters a full em wide: CJK, full-width forms and punctuation.
-_WIDE = re.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
-                   "\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6]")
 # A missing value inside text leaves room to write it in by hand: （    年度）.
 BLANK_IN_TEXT = "    "
 
@@ -268,7 +272,8 @@ class _Reader:
             if row < repeat_row <= last_row:
                 raise self.fail(cell.coordinate, "合并单元格跨越了指标行；指标行会按指标个数重复，请拆分该合并单元格")
             # Indicator cells and budget amounts can be marked (unverified, a finding): keep their variants ready.
-            markable = any(isinstance(part, Field) and "." in part.name for part in parts)
+            # So can 分值合计, which a weights-sum finding (a finding on no one cell) marks.
+            markable = any(isinstance(part, Field) and ("." in part.name or part.name in SHEET_MARKED) for part in parts)
             sole = parts[0] if len(parts) == 1 and isinstance(parts[0], Field) else None
             slot = Slot(row, col, last_row, last_col, None if parts else _literal(cell.value), parts,
                         self.styles_of(cell, markable), sole, (last_row, last_col) != (row, col))

@@ -4,6 +4,11 @@
 this module writes one project from it with xlsxwriter, creating the
 workbook's formats once from the layout's cached format dicts, and marks
 unverified indicators and the cells that carry findings.
+
+Over 400 lines on purpose: one job (a project's form from a Layout) whose
+scalar fields, indicator rows, live formulas and marks all address cells
+through the same rendered-row mapping; the print setup at the end replays
+the template's own.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from decimal import Decimal
 
 from ...cells import a1
 from ...display import cell_text, fmt, percent_text
+from ...display import width as display_width
+from ...problems import INFO
 from ...model import ANNUAL, BUDGET_SHEET, DEADLINE, EXECUTED, INDICATOR_SHEET, QUALITATIVE, SOURCE_ROWS, TOTAL
-from ...model import IndicatorScore, Result, effective_total
+from ...model import IndicatorScore, Result, dimension_of, effective_total
 from ...text import text_of
 from .layout import (
-    _MARK_KEY, _SHORT_LEVEL, _WIDE, BLANK_IN_TEXT, INDICATOR, MARKED_ERROR, MARKED_FLAG,
+    _MARK_KEY, _SHORT_LEVEL, BLANK_IN_TEXT, INDICATOR, MARKED_ERROR, MARKED_FLAG,
     MARKED_UNVERIFIED, NORMAL, PROJECT_FIELDS, Layout, Slot, _Formula, _Number, _Text,
 )
 
@@ -63,6 +70,7 @@ class _Sheet:
         self.heights: dict[int, float] = {}
         self.budget_marks = result.flagged_cells(BUDGET_SHEET)
         self.indicator_marks = _marked_cells(result)
+        self.sheet_marks = _sheet_marks(result)
 
     # -- addresses --
 
@@ -113,6 +121,8 @@ class _Sheet:
             return slot.literal, NORMAL
         field = slot.field
         if field is not None:
+            if field.name in self.sheet_marks:
+                return self.scalar(field.name), MARKED_ERROR
             return self.scalar(field.name), self.budget_variant(field.name)
         return _Text("".join(part if isinstance(part, str) else self.scalar_text(part.name) for part in slot.parts)), NORMAL
 
@@ -332,7 +342,7 @@ class _Sheet:
             return
         lines = 0
         for line in value.split("\n"):
-            width = (len(line) + len(_WIDE.findall(line))) * em / 2
+            width = display_width(line) * em / 2
             lines += max(1, math.ceil(width / available))
         if lines > 1:
             self.heights[row] = max(self.heights.get(row, 0), min(409.0, lines * size * 1.4 + 3))
@@ -373,6 +383,8 @@ class _Sheet:
             ws.set_header(setup.header, {"margin": setup.header_margin} if setup.header_margin is not None else None)
         if setup.footer or setup.footer_margin is not None:
             ws.set_footer(setup.footer, {"margin": setup.footer_margin} if setup.footer_margin is not None else None)
+        # Each sheet numbers its own pages (printing.py).
+        ws.set_start_page(1)
         if setup.center_horizontally:
             ws.center_horizontally()
         if setup.center_vertically:
@@ -437,13 +449,20 @@ def _runs(keys: list) -> list[tuple[int, int]]:
 
 
 def _marked_cells(result: Result) -> dict[int, set[str]]:
-    """Intake row -> the intake column keys that carry a warning or an error."""
+    """Intake row -> the intake column keys that carry a warning or an error.
+
+    A level1-weights finding (on no one cell) marks the 一级指标 of every
+    level whose weights do not make the profile's subtotal.
+    """
     marked: dict[int, set[str]] = {}
     flagged = result.flagged_cells(INDICATOR_SHEET)
+    off = _levels_off(result)
     for item in result.indicators:
         for key, ref in item.indicator.cells.items():
             if ref in flagged:
                 marked.setdefault(item.indicator.row, set()).add(key)
+        if dimension_of(item.indicator.level1) in off:
+            marked.setdefault(item.indicator.row, set()).add("level1")
     return marked
 
 
@@ -465,3 +484,25 @@ def joined_target(ind) -> str:
         target += unit
     return sign + target
 
+
+def _sheet_findings(result: Result) -> set[str]:
+    """Codes of the warnings and errors on 绩效指标 as a whole (no cell)."""
+    return {p.code for p in result.problems if p.sheet == INDICATOR_SHEET and not p.cell and p.severity != INFO}
+
+
+def _sheet_marks(result: Result) -> frozenset[str]:
+    """Scalar fields marked by a finding on no one cell: weights-sum marks the weights' total."""
+    return frozenset(("分值合计",)) if "weights-sum" in _sheet_findings(result) else frozenset()
+
+
+def _levels_off(result: Result) -> set[str]:
+    """The 一级 levels whose weights differ from the profile's subtotal, when level1-weights was found."""
+    if "level1-weights" not in _sheet_findings(result):
+        return set()
+    expected = result.profile.level1_weights
+    subtotals = {name: Decimal(0) for name in expected}
+    for item in result.indicators:
+        dimension = dimension_of(item.indicator.level1)
+        if dimension in subtotals:
+            subtotals[dimension] += item.weight
+    return {name for name, weight in subtotals.items() if weight != expected[name]}

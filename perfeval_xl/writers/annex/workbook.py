@@ -24,6 +24,7 @@ from ...cells import parse_a1
 from ...display import cell_text, fmt
 from ...model import BUDGET_SHEET, DEADLINE, INDICATOR_SHEET, LEVEL_NAMES, QUALITATIVE, UNREADABLE, IndicatorScore, Result
 from ..files import atomic_write, creation_time, safe_name
+from ..printing import fit_row, page_setup
 from ..styles import Styles
 # LayoutError (a bad template) is what render_annex and write_annex raise besides ValueError.
 from .layout import Layout, LayoutError, load_layout  # noqa: F401
@@ -88,11 +89,19 @@ def fill_annex(workbook, result: Result, layout: Layout, *, created: dt.datetime
     _about_sheet(workbook.add_worksheet(ABOUT_SHEET), result, styles, layout)
 
 
+# Widths chosen so that the sheet prints on A4 landscape at about 75 %: wrapped text, fitted heights.
 DETAIL_HEADERS = (
-    ("行号", 6), ("一级指标", 11), ("二级指标", 13), ("三级指标", 26), ("分值", 7), ("年度指标值", 14),
-    ("解析：目标", 16), ("实际完成值", 14), ("解析：实际（按目标单位）", 14), ("评分规则", 16),
-    ("完成率", 10), ("计算过程", 44), ("得分", 8), ("自评得分", 8), ("是否核实", 8), ("本行问题", 40),
+    ("行号", 5), ("一级指标", 9), ("二级指标", 9), ("三级指标", 16), ("分值", 6), ("年度指标值", 11),
+    ("解析：目标", 13), ("实际完成值", 11), ("解析：实际（按目标单位）", 12), ("评分规则", 11),
+    ("完成率", 8), ("计算过程", 28), ("得分", 7), ("自评得分", 7), ("是否核实", 7), ("本行问题", 30),
 )
+DETAIL_WIDTHS = tuple(width for _label, width in DETAIL_HEADERS)
+PROBLEM_HEADERS = (
+    ("序号", 5), ("级别", 7), ("代码", 22), ("位置（单位报送的工作簿）", 16), ("说明", 50), ("如何修改", 50),
+)
+PROBLEM_WIDTHS = tuple(width for _label, width in PROBLEM_HEADERS)
+PROBLEM_NOTE = "“位置”指单位报送的填报工作簿（源文件）中的工作表和单元格，不是本附件中的单元格。"
+ABOUT_WIDTHS = (18, 70)
 
 
 def _detail_sheet(ws, result: Result, s: Styles) -> None:
@@ -100,6 +109,8 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
         ws.write_string(0, col, label, s.header)
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
+    page_setup(ws, landscape=True, title_rows=1)
+    fit_row(ws, 0, {col: label for col, (label, _w) in enumerate(DETAIL_HEADERS)}, DETAIL_WIDTHS)
     budget = result.budget
     budget_row = result.intake.budget_row
     ws.write_string(1, 0, str(budget_row.row) if budget_row else "—", s.cell)
@@ -121,7 +132,10 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
     _optional_number(ws, 1, 13, budget.self_score, s)
     ws.write_string(1, 14, "是", s.cell)
     budget_findings = [p for p in result.problems if result.on_sheet(p, BUDGET_SHEET) and p.code.startswith(("budget-", "execution-"))]
-    ws.write_string(1, 15, "；".join(f"{p.code}：{p.message}" for p in budget_findings), s.cell)
+    budget_text = cell_text("；".join(f"{p.code}：{p.message}" for p in budget_findings))
+    ws.write_string(1, 15, budget_text, s.cell)
+    fit_row(ws, 1, {3: "全年执行数 / 全年预算数（预算执行表）", 6: f"全年预算数 {fmt(budget.annual)} 万元",
+                    8: f"全年执行数 {fmt(budget.executed)} 万元", 11: budget.arithmetic, 15: budget_text}, DETAIL_WIDTHS)
     row_findings: dict[str, list] = {}
     for p in result.problems:
         if result.on_sheet(p, INDICATOR_SHEET) and p.cell:
@@ -152,8 +166,11 @@ def _detail_sheet(ws, result: Result, s: Styles) -> None:
         ws.write_number(index, 12, float(item.score), s.cell_points)
         _optional_number(ws, index, 13, ind.self_score, s)
         ws.write_string(index, 14, "是" if item.verified else "否（未核实）", s.cell)
-        findings = row_findings.get(str(ind.row), [])
-        ws.write_string(index, 15, cell_text("；".join(f"{p.code}：{p.message}" for p in findings)), s.cell)
+        findings = cell_text("；".join(f"{p.code}：{p.message}" for p in row_findings.get(str(ind.row), [])))
+        ws.write_string(index, 15, findings, s.cell)
+        fit_row(ws, index, {1: ind.level1, 2: ind.level2, 3: ind.name, 5: ind.target, 6: _target_text(item),
+                            7: ind.actual_text, 9: item.rule, 11: item.arithmetic, 14: "" if item.verified else "否（未核实）",
+                            15: findings}, DETAIL_WIDTHS)
     ws.autofilter(0, 0, len(result.indicators) + 1, len(DETAIL_HEADERS) - 1)
 
 
@@ -163,7 +180,11 @@ def _target_text(item: IndicatorScore) -> str:
     if target.kind in (UNREADABLE, QUALITATIVE, DEADLINE):
         return target.describe()
     kinds = {"positive": "正向", "reverse": "反向", "range": "区间"}
-    return f"{kinds.get(target.kind, target.kind)}：{target.describe()}"
+    shown = f"{kinds.get(target.kind, target.kind)}：{target.describe()}"
+    if target.op == "=":
+        # An equal target is scored as a positive one: say so, or `=12次` shown as ≥ reads as a mistake.
+        return f"{shown}（“=”按“≥”计分）"
+    return shown
 
 
 def _optional_number(ws, row: int, col: int, value: Decimal | None, s: Styles) -> None:
@@ -174,25 +195,35 @@ def _optional_number(ws, row: int, col: int, value: Decimal | None, s: Styles) -
 
 
 def _problem_sheet(ws, result: Result, s: Styles) -> None:
-    headers = (("序号", 6), ("级别", 8), ("代码", 26), ("位置", 16), ("说明", 90))
-    for col, (label, width) in enumerate(headers):
-        ws.write_string(0, col, label, s.header)
+    """Every finding, with how to fix it; row 1 says whose cells 位置 names."""
+    ws.merge_range(0, 0, 0, len(PROBLEM_HEADERS) - 1, PROBLEM_NOTE, s.note)
+    for col, (label, width) in enumerate(PROBLEM_HEADERS):
+        ws.write_string(1, col, label, s.header)
         ws.set_column(col, col, width)
-    ws.freeze_panes(1, 0)
+    fit_row(ws, 1, {col: label for col, (label, _w) in enumerate(PROBLEM_HEADERS)}, PROBLEM_WIDTHS)
+    ws.freeze_panes(2, 0)
+    page_setup(ws, landscape=True, title_rows=2)
     for index, found in enumerate(result.problems, start=1):
-        ws.write_number(index, 0, index, s.cell_int)
-        ws.write_string(index, 1, found.severity.label, s.cell)
-        ws.write_string(index, 2, found.code, s.cell)
-        ws.write_string(index, 3, found.location, s.cell)
-        ws.write_string(index, 4, cell_text(found.message), s.cell)
+        row = index + 1
+        message, fix = cell_text(found.message), cell_text(found.fix)
+        ws.write_number(row, 0, index, s.cell_int)
+        ws.write_string(row, 1, found.severity.label, s.cell)
+        ws.write_string(row, 2, found.code, s.cell)
+        ws.write_string(row, 3, found.location, s.cell)
+        ws.write_string(row, 4, message, s.cell)
+        ws.write_string(row, 5, fix, s.cell)
+        fit_row(ws, row, {2: found.code, 3: found.location, 4: message, 5: fix}, PROBLEM_WIDTHS)
     if not result.problems:
-        ws.write_string(1, 4, "未发现问题", s.cell)
-    ws.autofilter(0, 0, max(1, len(result.problems)), len(headers) - 1)
+        ws.write_string(2, 4, "未发现问题", s.cell)
+    ws.autofilter(1, 0, max(2, len(result.problems) + 1), len(PROBLEM_HEADERS) - 1)
 
 
 def _about_sheet(ws, result: Result, s: Styles, layout: Layout) -> None:
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 1, 90)
+    ws.set_column(0, 0, ABOUT_WIDTHS[0])
+    ws.set_column(1, 1, ABOUT_WIDTHS[1])
+    # Portrait, and one page: a label and its value never part.
+    page_setup(ws, landscape=False, title_rows=0)
+    ws.fit_to_pages(1, 1)
     profile = result.profile
     rows = (
         ("源文件", Path(result.source_path).name),
@@ -209,3 +240,4 @@ def _about_sheet(ws, result: Result, s: Styles, layout: Layout) -> None:
     for index, (label, value) in enumerate(rows):
         ws.write_string(index, 0, label, s.plain_bold)
         ws.write_string(index, 1, cell_text(value), s.plain)
+        fit_row(ws, index, {0: label, 1: cell_text(value)}, ABOUT_WIDTHS)
