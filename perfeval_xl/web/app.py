@@ -40,7 +40,7 @@ from ..reading.grid import SUPPORTED_SUFFIXES
 from ..writers.record import to_json
 from .headers import SecurityHeaders
 from .pool import Busy, ScoringPool, default_workers
-from .receive import Refused, receive_upload
+from .receive import Refused, check_declared_length, receive_upload
 from .scoring import ANNEX, RECORD, VIEW
 from .view import FIX
 
@@ -187,10 +187,11 @@ async def api_check(request: Request) -> Response:
 async def _check(request: Request, state: State, *, with_annex: bool) -> Job:
     """Receive, score and keep one upload's outputs; the upload itself is deleted once scored."""
     settings = state.settings
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    check_declared_length(headers, settings.max_upload)
     with state.pool.admit():
         folder = state.new_folder()
         try:
-            headers = {key.lower(): value for key, value in request.headers.items()}
             upload = await asyncio.wait_for(
                 receive_upload(headers, request.stream(), folder, settings.max_upload), timeout=120
             )

@@ -72,6 +72,17 @@ def stored_suffix(name: str) -> str:
     raise Refused(415, "upload-type", "不支持这种文件。")
 
 
+def check_declared_length(headers: dict[str, str], limit: int) -> None:
+    """Refuse, before anything is read or stored, a body whose Content-Length is past the limit."""
+    length = headers.get("content-length")
+    if length is None:
+        return
+    if not length.isdigit():
+        raise Refused(400, "upload-malformed", "请求头 Content-Length 无效。")
+    if int(length) > limit + ENVELOPE_BYTES:
+        raise too_large(limit)
+
+
 async def receive_upload(headers: dict[str, str], chunks: AsyncIterator[bytes], folder: Path, limit: int) -> Upload:
     """Read a multipart/form-data body holding one file field named `file` into `folder`.
 
@@ -84,13 +95,8 @@ async def receive_upload(headers: dict[str, str], chunks: AsyncIterator[bytes], 
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise Refused(400, "upload-malformed", "请通过页面上的表单上传文件（multipart/form-data，字段名 file）。")
+    check_declared_length(headers, limit)
     body_limit = limit + ENVELOPE_BYTES
-    length = headers.get("content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise Refused(400, "upload-malformed", "请求头 Content-Length 无效。")
-        if int(length) > body_limit:
-            raise too_large(limit)
     sink = _Sink(folder, limit)
     parser = MultipartParser(boundary, sink.callbacks(), max_size=body_limit)
     received = 0

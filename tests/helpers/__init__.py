@@ -93,3 +93,14 @@ def kill_workers_on(monkeypatch, name: str) -> None:
 
     monkeypatch.setenv(KILL_HOOK, name)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_KILLER), os.environ.get("PYTHONPATH")])))
+
+
+HANG_HOOK = "PERFEVAL_TEST_HANG_WORKER_ON"
+
+
+def hang_workers_on(monkeypatch, name: str) -> None:
+    """Check-page workers started from now on hang when they meet an upload called `name`."""
+    import os
+
+    monkeypatch.setenv(HANG_HOOK, name)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_KILLER), os.environ.get("PYTHONPATH")])))
