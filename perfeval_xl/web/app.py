@@ -279,6 +279,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/template", template),
         Route("/api/check", api_check, methods=["POST"]),
         Route("/static/style.css", style),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.perfeval = state
