@@ -41,6 +41,9 @@ def server(tmp_path_factory):
     app = create_app(Settings(workers=2, queue_limit=8, tmp_root=str(root)))
     with TestClient(app) as client:
         yield client, app.state.perfeval, root
+        # While it runs: no upload outlives its scoring; only outputs wait for download.
+        assert [path for path in leftovers(root) if path.name.startswith("upload")] == []
+        assert {path.name for path in leftovers(root)} <= {"annex.xlsx", "record.json"}
     assert leftovers(root) == [], "the server left uploads or outputs behind"
     assert list(root.iterdir()) == []
 
