@@ -252,6 +252,20 @@ def test_an_upload_without_a_length_is_stopped_at_the_limit(server):
     assert sorted(root.rglob("*")) == before
 
 
+def test_a_body_that_arrives_in_small_pieces_is_read_whole(server):
+    client, _, _ = server
+    boundary = "piece-by-piece"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{SEED.name}\"\r\n"
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").encode()
+    body += SEED.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    pieces = (body[i:i + 7] for i in range(0, len(body), 7))    # every header split across pieces
+    response = client.post("/api/check", content=pieces,
+                           headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 200
+    assert response.json()["source"]["path"] == SEED.name
+    assert response.json()["total_score"] == 98.0
+
+
 @pytest.mark.parametrize("name, status, words", [
     ("报告.pdf", 415, "不支持这种文件"),
     ("~$2023_农村饮水安全巩固提升工程.xlsx", 415, "临时锁定文件"),

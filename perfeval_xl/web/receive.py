@@ -124,7 +124,7 @@ class _Sink:
     def __init__(self, folder: Path, limit: int):
         self.folder, self.limit = folder, limit
         self.parts = 0
-        self.header_field = b""
+        self.header_field = self.header_value = b""
         self.part_headers: dict[bytes, bytes] = {}
         self.handle = None
         self.upload: Upload | None = None
@@ -134,7 +134,8 @@ class _Sink:
     def callbacks(self) -> dict:
         return {
             "on_part_begin": self._begin, "on_part_data": self._data, "on_part_end": self._end,
-            "on_header_field": self._field, "on_header_value": self._value, "on_headers_finished": self._headers_done,
+            "on_header_field": self._field, "on_header_value": self._value, "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_done,
         }
 
     def raise_pending(self) -> None:
@@ -149,7 +150,7 @@ class _Sink:
     def _begin(self) -> None:
         self.parts += 1
         self.part_headers = {}
-        self.header_field = b""
+        self.header_field = self.header_value = b""
         self.field_bytes = 0
         if self.parts > MAX_PARTS:
             self._fail(Refused(400, "upload-malformed", "上传的表单字段过多。"))
@@ -158,9 +159,14 @@ class _Sink:
         self.header_field += data[start:end]
 
     def _value(self, data: bytes, start: int, end: int) -> None:
-        name = self.header_field.lower()
-        self.part_headers[name] = self.part_headers.get(name, b"") + data[start:end]
-        self.header_field = b""
+        # A name or a value may arrive in pieces, split across chunks: joined until the header ends.
+        self.header_value += data[start:end]
+        if len(self.header_field) + len(self.header_value) > MAX_FIELD_BYTES:
+            self._fail(Refused(400, "upload-malformed", "上传的表单字段过长。"))
+
+    def _header_end(self) -> None:
+        self.part_headers[self.header_field.lower()] = self.header_value
+        self.header_field, self.header_value = b"", b""
 
     def _headers_done(self) -> None:
         if self.pending:
