@@ -107,7 +107,7 @@ def browser(tmp_path):
 
 def screenshot(driver, path: Path) -> None:
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(int(height), 600), 4000))
+    driver.set_window_size(1280, min(max(int(height) + 150, 600), 4000))   # + room for the window frame
     driver.save_screenshot(str(path))
     extra = os.environ.get("PERFEVAL_SCREENSHOTS")
     if extra:
