@@ -109,7 +109,8 @@ HANG_HOOK = "PERFEVAL_TEST_HANG_WORKER_ON"
 
 
 def hang_workers_on(monkeypatch, name: str) -> None:
-    """Worker processes started from now on spin for ever in C code on a file called `name`."""
+    """Worker processes started from now on hang on a file called `name`: a batch worker spins in C code,
+    a check-page worker sleeps (see helpers/killer/sitecustomize.py)."""
     import os
 
     monkeypatch.setenv(HANG_HOOK, name)

@@ -32,3 +32,26 @@ if _NAME or _HANG:
 
     pool.score_one = _wrap(pool.score_one)
     cluster.score_one = _wrap(cluster.score_one)
+
+# The check page's workers (perfeval_xl/web): a file uploaded under the name
+# $PERFEVAL_TEST_KILL_WORKER_ON kills its worker; one uploaded as
+# $PERFEVAL_TEST_HANG_WORKER_ON makes it hang, as a reader caught in a loop would.
+
+try:
+    from perfeval_xl.web import scoring
+except ImportError:      # the web extra is not installed: no check page to patch
+    scoring = None
+
+if (_NAME or _HANG) and scoring is not None:
+    import time
+
+    def _wrap_web(score):
+        def misbehaving(path, profile_spec, shown_name):
+            if shown_name == _NAME:
+                os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+            if shown_name == _HANG:
+                time.sleep(3600)
+            return score(path, profile_spec, shown_name)
+        return misbehaving
+
+    scoring._score_upload = _wrap_web(scoring._score_upload)

@@ -1,0 +1,64 @@
+"""What runs in the child process for one upload: score it, write its outputs.
+
+`score_upload` is the ONE place an upload is read. It runs in a child
+process started for that upload alone (pool.py), so a reader that crashes,
+or loops, costs that child and never the server. When the contained reader
+(time and memory caps in a child of its own) replaces `evaluate_file`, this
+is the call to change.
+
+The child talks back through files only, never pickle: it writes
+`record.json` (the result record), `view.json` (what the result page shows)
+and, for a readable file, the Annex workbook `annex.xlsx` into the request's
+private folder, and the server reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from ..evaluate import evaluate_file
+from ..profiles import load_profile
+from ..writers.annex import annex_filename, render_annex
+from ..writers.record import to_json
+from .view import page_view
+
+RECORD, VIEW, ANNEX = "record.json", "view.json", "annex.xlsx"
+
+
+@lru_cache(maxsize=8)
+def _profile(spec: str):
+    return load_profile(spec)
+
+
+def _score_upload(path: Path, profile_spec: str, shown_name: str):
+    """The one call that reads an uploaded file: here the contained reader goes in."""
+    return evaluate_file(path, _profile(profile_spec), display_path=shown_name)
+
+
+def score_upload(upload: str, out_dir: str, profile_spec: str, shown_name: str, with_annex: bool) -> None:
+    """Score the stored upload; write record.json, view.json and (when asked and readable) annex.xlsx."""
+    out = Path(out_dir)
+    result = _score_upload(Path(upload), profile_spec, shown_name)
+    annex_name = None
+    if with_annex and result.ok:
+        _write(out / ANNEX, render_annex(result))
+        annex_name = annex_filename(result)
+    _write(out / RECORD, to_json(result, indent=2).encode("utf-8"))
+    _write(out / VIEW, json.dumps(page_view(result, annex_name), ensure_ascii=False).encode("utf-8"))
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def warm(profile_spec: str = "national") -> None:
+    """Load what every child needs (profile, the Annex layout) once, in the process children are forked from."""
+    from ..writers.annex import load_layout
+
+    _profile(profile_spec)
+    load_layout(None)
