@@ -241,6 +241,11 @@ class IndicatorScore:
     rule: str
     arithmetic: str
 
+    @property
+    def dimension(self) -> str:
+        """The 产出/效益/满意度 dimension it counts under (levels.dimension_of)."""
+        return dimension_of(self.indicator.level1)
+
 
 # --- one project's result (evaluate.py) ------------------------------------------
 
