@@ -16,11 +16,13 @@ from pathlib import Path
 from ..errors import OutputError, UsageError
 
 ANNEX_DIR = "annex"
+REPORT_DIR = "reports"        # with --reports: one 自评报告 (.docx) per project
 RESULTS_NAME = "results.jsonl"
 SUMMARY_NAME = "summary.xlsx"
 # The Annex names the last run wrote, so that the next run removes exactly
 # those it does not write again and never a file of anyone else's.
 MANIFEST_NAME = ".perfeval-annex-list"
+REPORT_MANIFEST_NAME = ".perfeval-report-list"
 STAGING_PREFIX = ".perfeval-run-"
 STAGING_PREFIX = ".perfeval-run-"
 
@@ -106,10 +108,40 @@ def commit(staging: Path, out_dir: Path, written: set[str]) -> None:
                 pass    # a stale Annex open elsewhere stays; the new ones are all in place
 
 
-def read_manifest(annex_dir: Path) -> list[str]:
+def read_manifest(annex_dir: Path, manifest: str = MANIFEST_NAME, suffix: str = ".xlsx") -> list[str]:
     try:
-        lines = (annex_dir / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
+        lines = (annex_dir / manifest).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
     # Only plain names of ours: a line that names another folder is ignored.
-    return [line for line in lines if line and Path(line).name == line and line.endswith(".xlsx") and not line.startswith(".")]
+    return [line for line in lines if line and Path(line).name == line and line.endswith(suffix) and not line.startswith(".")]
+
+
+def report_dir(out_dir: str | Path) -> Path:
+    """DIR/reports: where `--reports` puts the reports, and what discovery skips."""
+    return Path(out_dir) / REPORT_DIR
+
+
+def commit_reports(staging: Path, out_dir: Path, written: set[str]) -> None:
+    """Rename staging/reports/* into DIR/reports/, then remove the reports of the last run not written again.
+
+    As for the Annexes: the manifest names what a run wrote, so only our
+    own stale reports are ever removed, never a file of anyone else's.
+    """
+    reports = report_dir(out_dir)
+    try:
+        reports.mkdir(exist_ok=True)
+        previous = read_manifest(reports, REPORT_MANIFEST_NAME, ".docx")
+        with os.scandir(staging / REPORT_DIR) as staged:
+            for entry in staged:
+                os.replace(entry.path, reports / entry.name)
+        os.replace(staging / REPORT_MANIFEST_NAME, reports / REPORT_MANIFEST_NAME)
+    except OSError as exc:
+        raise OutputError(f"无法写入 {reports}：{exc.strerror or exc}（文件是否正在 Word/WPS 中打开？）") from exc
+    for name in previous:
+        stale = reports / name
+        if name.casefold() not in written and stale.is_file() and not stale.is_symlink():
+            try:
+                stale.unlink()
+            except OSError:
+                pass    # a stale report open elsewhere stays; the new ones are all in place

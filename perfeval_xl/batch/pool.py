@@ -28,6 +28,7 @@ from ..problems import ERROR, problem
 from ..profiles import Profile
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
+from ..writers.report import render_report, report_filename
 from ..writers.summary import Entry, entry_of
 
 MAX_CHUNK = 16
@@ -47,17 +48,18 @@ class Outcome:
     entry: Entry            # what the summary needs
     annex: str | None       # the Annex file name it asks for; the workbook waits in staging as f"{index}.xlsx"
     has_errors: bool
+    report: str | None = None   # with --reports: the report's file name; it waits in staging as f"{index}.docx"
 
 
 _WORKER: dict = {}
 Item = tuple[int, str]    # (index in input order, path)
 
 
-def _start_worker(profile: Profile, staging: str, layout: Layout | None) -> None:
+def _start_worker(profile: Profile, staging: str, layout: Layout | None, reports: bool = False) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the main
     # process decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER.update(profile=profile, staging=Path(staging), layout=layout)
+    _WORKER.update(profile=profile, staging=Path(staging), layout=layout, reports=reports)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -75,11 +77,13 @@ def _score_chunk(items: list[Item]) -> list[Outcome]:
 
 def _score_one(index: int, path: str) -> Outcome:
     profile, staging = _WORKER["profile"], _WORKER["staging"]
-    outcome, annex = score_one(index, path, profile, _WORKER["layout"])
+    outcome, annex, report = score_one(index, path, profile, _WORKER["layout"], reports=_WORKER.get("reports", False))
     if annex is None:
         return outcome
     try:
         (staging / f"{index}.xlsx").write_bytes(annex)
+        if report is not None:
+            (staging / f"{index}.docx").write_bytes(report)
         return outcome
     except Exception as exc:   # a full disk, say: this file's outcome says so
         reason = _reason(exc)
@@ -88,9 +92,9 @@ def _score_one(index: int, path: str) -> Outcome:
 
 def score_one(
     index: int, path: str, profile: Profile, layout: Layout | None, *,
-    read_from: str | None = None, created: datetime | None = None,
-) -> tuple[Outcome, bytes | None]:
-    """One file's Outcome and its Annex workbook as bytes (None when it has none).
+    read_from: str | None = None, created: datetime | None = None, reports: bool = False,
+) -> tuple[Outcome, bytes | None, bytes | None]:
+    """One file's Outcome, its Annex workbook and (with `reports`) its 自评报告, as bytes (None when it has none).
 
     `path` is how the outputs name the file; `read_from`, where it is read
     when that is elsewhere (a cluster worker's copy). Never raises: a bug on
@@ -99,19 +103,23 @@ def score_one(
     try:
         result = evaluate_file(read_from or path, profile, display_path=path)
         if not result.ok:
-            return outcome_of(index, result, None), None
-        return outcome_of(index, result, annex_filename(result)), render_annex(result, layout, created=created)
+            return outcome_of(index, result, None), None, None
+        annex = render_annex(result, layout, created=created)
+        if not reports:
+            return outcome_of(index, result, annex_filename(result)), annex, None
+        report = render_report(result, created=created)
+        return outcome_of(index, result, annex_filename(result), report_filename(result)), annex, report
     except Exception as exc:   # a bug on one file must cost only that file
         reason = _reason(exc)
-        return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), None
+        return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), None, None
 
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
-def outcome_of(index: int, result: Result, annex: str | None) -> Outcome:
-    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors)
+def outcome_of(index: int, result: Result, annex: str | None, report: str | None = None) -> Outcome:
+    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors, report)
 
 
 def crashed(path: str, profile: Profile, reason: str, reason_en: str, *, read_from: str | None = None) -> Result:

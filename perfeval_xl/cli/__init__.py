@@ -41,4 +41,4 @@ def main() -> None:
 
 
 # Each module registers its command on `app`; the order is the order of --help.
-from . import template, check, score, batch  # noqa: E402,F401
+from . import template, check, score, batch, report  # noqa: E402,F401

@@ -25,6 +25,8 @@ def batch(
         "--scheduler", metavar="tcp://HOST:PORT",
         help="在已运行的 Dask 集群上评分：调度器地址（需安装 perfeval-xl[dask]；见 docs/performance.md）。",
         show_default=False)] = None,
+    reports: Annotated[bool, typer.Option(
+        "--reports", help="同时为每个项目写出绩效自评报告初稿（.docx），放在 DIR/reports/。")] = False,
 ) -> None:
     """批量评分：为每个填报表写出附件1，并写出汇总工作簿 summary.xlsx 和 results.jsonl。"""
     import time
@@ -32,13 +34,14 @@ def batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..batch import discover, output_paths, run_batch
+    from ..batch.outputs import report_dir
     from ..errors import Interrupted, UsageError
 
     if scheduler is not None and workers is not None:
         raise UsageError("--workers 与 --scheduler 不能同时使用（使用集群时由集群的工作进程评分）")
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
-    found = discover(inputs, exclude=output_paths(out_dir))
+    found = discover(inputs, exclude=(*output_paths(out_dir), report_dir(out_dir)))
     for folder in found.unreadable:
         typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
     if not found.paths:
@@ -59,7 +62,7 @@ def batch(
                 bar.update(task, completed=done, failed=failed, rate=rate)
 
             report = run_batch(found.paths, rules, out_dir, workers=workers, layout=annex_layout, progress=advance,
-                               scheduler=scheduler)
+                               scheduler=scheduler, reports=reports)
     except Interrupted as stop:
         typer.echo(f"perfeval: 已中断：{stop.done}/{stop.total} 个文件已评分，未写出任何输出，{out_dir} 保持原样", err=True)
         raise typer.Exit(stop.exit_code) from None
@@ -70,6 +73,6 @@ def batch(
     typer.echo(
         f"{report.files} 个文件：评分 {report.scored}，失败 {report.failed}；"
         f"问题 {report.findings} 条（错误 {report.errors} 条）；用时 {report.seconds:.1f} 秒；"
-        f"输出在 {out_dir}（summary.xlsx、results.jsonl、annex/）"
+        f"输出在 {out_dir}（summary.xlsx、results.jsonl、annex/{'、reports/' if reports else ''}）"
     )
     raise typer.Exit(report.exit_code)

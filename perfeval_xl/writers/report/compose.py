@@ -20,6 +20,7 @@ from ... import __version__
 from ...model import Result
 from ..files import atomic_write, creation_time, safe_name
 from . import content as say
+from .names import identifier_of
 from .word import XIAO_ER, Draft
 
 SECTIONS = (
@@ -35,7 +36,7 @@ NUMERALS = "一二三四五六七八九十"
 
 FUNDS_WIDTHS = (18, 16, 19, 14, 14, 12, 13, 14, 18, 18)
 DIMENSION_WIDTHS = (26, 50, 14, 24, 24, 18)
-ANNEX_WIDTHS = (14, 16, 27, 11, 18, 18, 18, 12, 22)
+ANNEX_WIDTHS = (13, 15, 26, 11, 18, 18, 18, 14, 23)
 UNVERIFIED_NOTE = "注：底纹标出的是未核实指标：实际完成值无法按目标值核算，按单位自评得分计入。"
 
 GUIDE_TOP = ("本报告初稿由 perfeval 根据填报表的数据生成：一、二、三部分和附件1中的数字均来自评分结果，请勿改动；"
@@ -81,7 +82,8 @@ def render_report(result: Result, *, created: dt.datetime | None = None) -> byte
     _annex(draft, result)
     project = result.intake.project
     return draft.to_bytes(created=created or creation_time(), title=report_title(result),
-                          subject=project.department, comments=f"perfeval-xl {__version__}")
+                          subject=project.department, comments=f"perfeval-xl {__version__}",
+                          identifier=identifier_of(result.source_sha256))
 
 
 def write_report(result: Result, out_dir: str | Path, *, filename: str | None = None) -> Path:

@@ -268,9 +268,9 @@ class Draft:
 
     # -- the file --
 
-    def to_bytes(self, *, created: dt.datetime, title: str, subject: str, comments: str) -> bytes:
+    def to_bytes(self, *, created: dt.datetime, title: str, subject: str, comments: str, identifier: str) -> bytes:
         props = self.doc.core_properties
-        props.title, props.subject, props.comments = title, subject, comments
+        props.title, props.subject, props.comments, props.identifier = title, subject, comments, identifier
         props.author, props.last_modified_by, props.keywords, props.category = "perfeval-xl", "", "", ""
         props.created = props.modified = props.last_printed = created
         props.revision = 1
