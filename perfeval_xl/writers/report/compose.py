@@ -203,8 +203,7 @@ def _measures(draft: Draft) -> None:
 
 def _annex(draft: Draft, result: Result) -> None:
     project = result.intake.project
-    draft.page_break()
-    draft.heading(ANNEX_HEADING, 1, indent=False)
+    draft.heading(ANNEX_HEADING, 1, indent=False, new_page=True)
     draft.title(ANNEX_TITLE, size=XIAO_ER)
     if project.year:
         draft.subtitle(f"（{project.year}年度）")

@@ -27,7 +27,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -188,10 +188,12 @@ class Draft:
             for run in paragraph.runs:
                 run.font.size = size
 
-    def heading(self, text: str, level: int, *, indent: bool = True) -> None:
+    def heading(self, text: str, level: int, *, indent: bool = True, new_page: bool = False) -> None:
         paragraph = self.doc.add_paragraph(text, style=f"Heading {level}")
         if not indent:
             paragraph.paragraph_format.first_line_indent = Pt(0)
+        if new_page:
+            paragraph.paragraph_format.page_break_before = True
 
     def subtitle(self, text: str) -> None:
         self.doc.add_paragraph(text, style=SUBTITLE_STYLE)
@@ -211,11 +213,6 @@ class Draft:
 
     def note(self, text: str) -> None:
         self.doc.add_paragraph(text, style=NOTE_STYLE)
-
-    def page_break(self) -> None:
-        paragraph = self.doc.add_paragraph()
-        paragraph.paragraph_format.first_line_indent = Pt(0)
-        paragraph.add_run().add_break(WD_BREAK.PAGE)
 
     # -- tables --
 
