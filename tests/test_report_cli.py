@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import docx
+import pytest
 from typer.testing import CliRunner
 
 from helpers import SEED, clean_data
@@ -107,3 +108,19 @@ def test_batch_cli_reports_option(tmp_path, build):
     assert result.exit_code == 0, result.output
     assert "reports/" in result.stdout
     assert [p.name for p in (out / REPORT_DIR).glob("*.docx")] == [CLEAN_REPORT]
+
+
+@pytest.mark.slow
+def test_batch_reports_from_a_dask_cluster_are_those_of_a_local_run(tmp_path, build, national):
+    distributed = pytest.importorskip("distributed", reason='the Dask path needs "distributed" (pip install -e ".[dask]")')
+    data = clean_data()
+    data["project"]["项目名称"] = "道路养护"
+    paths = [str(build()), str(build(data)), str(build())]
+    run_batch(paths, national, tmp_path / "local", workers=1, reports=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0", silence_logs=50) as cluster:
+        run_batch(paths, national, tmp_path / "dask", scheduler=cluster.scheduler_address, reports=True)
+    local = {p.name: p.read_bytes() for p in (tmp_path / "local" / REPORT_DIR).iterdir()}
+    remote = {p.name: p.read_bytes() for p in (tmp_path / "dask" / REPORT_DIR).iterdir()}
+    assert len(local) == 4 and CLEAN_REPORT.replace(".docx", " (2).docx") in local    # three reports and the list
+    assert remote == local
