@@ -164,6 +164,7 @@ def test_no_sentence_states_a_figure_that_is_not_in_the_record(name):
     allowed.add(shown(sum((Decimal(repr(i["score"])) for i in unverified), Decimal(0))))
     allowed |= {str(n) for n in range(len(record["indicators"]) + len(record["problems"]) + 2)}
     document = _open(data)
+    quoted += [i.indicator.weight_text for i in result.indicators]
     goal_labels = ("预期目标：", "实际完成情况：", "偏差原因：", "项目名称：", "项目编码：", "主管部门：", "实施单位：",
                    "项目负责人：", "联系电话：")
     for paragraph in document.paragraphs:
@@ -241,7 +242,7 @@ def test_missed_targets_and_their_reasons_under_section_five():
     result, data = _scored("某县农业农村局/2023_农业社会化服务项目.xlsx")
     paragraphs = [p for p in section_paragraphs(_open(data), "五、存在问题及原因分析")]
     texts = [p.text for p in paragraphs]
-    assert texts[1] == "1. 托管服务面积：目标值≥10万亩，业绩值3.2万亩，完成率32.00%，得6.4分（分值20分）。"
+    assert texts[1] == "1. 托管服务面积：目标值≥10万亩，业绩值3.2万亩，完成率32.00%，分值20分，得6.4分。"
     assert texts[2] == "偏差原因：实施方案批复晚，服务组织遴选延误。"
     missed = [i for i in result.indicators if i.verified and i.score < i.weight]
     assert sum(1 for t in texts if t.startswith("偏差原因：")) == len(missed) == 7
@@ -321,7 +322,7 @@ def test_department_text_appears_exactly_as_typed(evaluate):
     assert report_filename(result) == "2023_某县水利局_=SUM(A1) 项目_一__绩效自评报告.docx"
     under = section_paragraphs(document, "五、存在问题及原因分析")
     missed = [p for p in under if p.text.startswith("1. ")]
-    assert missed[0].text == "1. 新建改造供水管网长度：目标值≥120公里，业绩值100公里，完成率83.33%，得12.5分（分值15分）。"
+    assert missed[0].text == "1. 新建改造供水管网长度：目标值≥120公里，业绩值100公里，完成率83.33%，分值15分，得12.5分。"
     following = under[under.index(missed[0]) + 1]
     assert following.style.name == GUIDANCE and "未填写偏差原因" in following.text
 
@@ -338,3 +339,28 @@ def test_report_filename_of_the_seed():
     result, _ = _scored("忻州市应急管理局/2021_安全生产和应急管理督查检查经费.xlsx")
     assert report_filename(result) == "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评报告.docx"
     assert Path(SEED).name.startswith("2021_")
+
+
+def test_a_zero_budget_an_invalid_weight_and_blank_cells_are_said_as_they_are(evaluate):
+    data = clean_data()
+    for key in ("年度资金总额", "当年财政拨款", "中央级", "县区级", "上年结转资金"):
+        data["budget"][key] = [0, 0, 0, 0]
+    data["indicators"][1]["分值"] = "abc"
+    data["indicators"][2]["年度指标值"] = None
+    data["indicators"][3]["实际完成值"] = None
+    data["indicators"][4]["一级指标"] = "其他"
+    result = evaluate(data)
+    document = _open(render_report(result))
+    assert headings(document) == SECTIONS
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 2"][3:8] == [
+        "（一）预算执行情况", "（二）项目产出情况", "（三）项目效益情况", "（四）项目满意度情况", "（五）其他指标情况"]
+    text = body_text(document)
+    assert "全年预算0万元，执行0万元，全年预算数为0，无法计算执行率，得0分。" in text
+    assert "分值无效、按0分计的有：新建改造供水管网长度（分值abc）。" in text
+    assert "未达到年度指标值的有：工程完工时间（目标值≤300天，业绩值未填写，分值10分，得0分）。" in text
+    assert "实际完成值无法核算、未予核实的有：工程验收合格率（目标值未填写，业绩值98%，按单位自评得分15分计入）。" in text
+    assert "单位自评总分为99.5分，与核算总分不一致，以核算总分为准。" in text
+    annex = cells(document.tables[-1])
+    assert annex[1] == ["预算执行指标", "预算执行指标", "预算执行率", "10", "100%", "—", "—", "0", ""]
+    assert annex[-1] == ["合计", "合计", "合计", "85", "", "", "", "65", "等级：中"]
+    assert cells(document.tables[0])[-1][2] == "—"

@@ -76,7 +76,12 @@ def met(item: IndicatorScore) -> bool:
 
 
 def missed(item: IndicatorScore) -> bool:
-    return item.verified and not met(item)
+    return item.verified and item.weight > 0 and item.score < item.weight
+
+
+def weightless(item: IndicatorScore) -> bool:
+    """A weight that is blank, not a number or not above 0: the indicator counts 0 whatever it achieved."""
+    return item.verified and item.weight <= 0
 
 
 def dimensions(result: Result) -> list[tuple[str, str, list[IndicatorScore]]]:
@@ -207,7 +212,7 @@ def _detail(item: IndicatorScore, *, with_score: bool) -> str:
     elif item.level:
         parts.append(f"达成情况为“{LEVEL_NAMES[item.level]}”")
     if with_score:
-        parts.append(f"得{points(item.score)}分（分值{points(item.weight)}分）")
+        parts.append(f"分值{points(item.weight)}分，得{points(item.score)}分")
     return "，".join(parts)
 
 
@@ -217,10 +222,14 @@ def analysis_sentences(word: str, items: list[IndicatorScore]) -> list[str]:
     hit = [i for i in items if met(i)]
     miss = [i for i in items if missed(i)]
     unsure = [i for i in items if not i.verified]
+    void = [i for i in items if weightless(i)]
     if hit:
         said.append("达到年度指标值的有：" + "；".join(f"{i.indicator.name}（{_detail(i, with_score=False)}）" for i in hit) + "。")
     if miss:
         said.append("未达到年度指标值的有：" + "；".join(f"{i.indicator.name}（{_detail(i, with_score=True)}）" for i in miss) + "。")
+    if void:
+        said.append("分值无效、按0分计的有：" + "；".join(
+            f"{i.indicator.name}（{_quoted(i.indicator.weight_text, '分值')}）" for i in void) + "。")
     if unsure:
         said.append("实际完成值无法核算、未予核实的有：" + "；".join(
             f"{i.indicator.name}（{_quoted(i.indicator.target, '目标值')}，{_quoted(i.indicator.actual_text, '业绩值')}，"
