@@ -274,7 +274,7 @@ def test_gongwen_fonts_page_and_page_numbers():
     _, data = _scored("某县教育局/2022_学生资助补助经费.xlsx")
     document = _open(data)
     assert _fonts(document.styles["Normal"]) == {"ascii": "Times New Roman", "hAnsi": "Times New Roman",
-                                                "cs": "Times New Roman", "eastAsia": "仿宋"}
+                                                "cs": "Times New Roman", "eastAsia": "仿宋", "hint": "eastAsia"}
     assert _fonts(document.styles["Heading 1"])["eastAsia"] == "黑体"
     assert _fonts(document.styles["Heading 2"])["eastAsia"] == "楷体"
     assert document.styles["Normal"].font.size.pt == 16                # 三号

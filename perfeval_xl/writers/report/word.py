@@ -68,6 +68,8 @@ def set_fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:hAnsi"), latin)
     fonts.set(qn("w:cs"), latin)
     fonts.set(qn("w:eastAsia"), east_asia)
+    # Characters both scripts share (“ ” — …) are drawn in the East Asian font, full width, as Chinese text wants.
+    fonts.set(qn("w:hint"), "eastAsia")
 
 
 def _paragraph_style(doc, name: str, *, font: str, size, bold=False, italic=False, colour=None,
