@@ -32,6 +32,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.table import _Cell
 
 from ..styles import UNVERIFIED_FILL
 
@@ -75,7 +76,7 @@ def set_fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:
 def _paragraph_style(doc, name: str, *, font: str, size, bold=False, italic=False, colour=None,
                      align=None, before=0, after=0, line=LINE, indent=None, base="Normal"):
     styles = doc.styles
-    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style = styles[name] if name in styles else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     if base and style.name != base:
         style.base_style = styles[base]
     set_fonts(style.element, font)
@@ -179,42 +180,52 @@ class Draft:
         self.doc = Document()
         _styles(self.doc)
         _page(self.doc.sections[0])
+        # SPEED: python-docx finds a style by name by scanning every style of
+        # the template (about 5 ms each); a report styles some 400 paragraphs.
+        self._ids = {style.name: style.style_id for style in self.doc.styles}
+
+    def _add(self, style: str | None = None, text: str = ""):
+        """A new paragraph with `style` (by name), its id looked up once."""
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self._ids[style]
+        return paragraph
 
     # -- text --
 
     def title(self, text: str, *, size=None) -> None:
         """A centred title; a line break in `text` breaks the title there."""
-        paragraph = self.doc.add_paragraph(style=TITLE_STYLE)
+        paragraph = self._add(TITLE_STYLE)
         _text(paragraph, text)
         if size is not None:
             for run in paragraph.runs:
                 run.font.size = size
 
     def heading(self, text: str, level: int, *, indent: bool = True, new_page: bool = False) -> None:
-        paragraph = self.doc.add_paragraph(text, style=f"Heading {level}")
+        paragraph = self._add(f"Heading {level}", text)
         if not indent:
             paragraph.paragraph_format.first_line_indent = Pt(0)
         if new_page:
             paragraph.paragraph_format.page_break_before = True
 
     def subtitle(self, text: str) -> None:
-        self.doc.add_paragraph(text, style=SUBTITLE_STYLE)
+        self._add(SUBTITLE_STYLE, text)
 
     def paragraph(self, text: str = "", *, label: str = "", style: str | None = None):
         """A body paragraph; `label` (say `项目名称：`) in bold before the text. Line breaks are kept."""
-        paragraph = self.doc.add_paragraph(style=style)
+        paragraph = self._add(style)
         if label:
             paragraph.add_run(label).bold = True
         _text(paragraph, text)
         return paragraph
 
     def guidance(self, text: str) -> None:
-        paragraph = self.doc.add_paragraph(style=GUIDANCE_STYLE)
+        paragraph = self._add(GUIDANCE_STYLE)
         paragraph.add_run(GUIDANCE_MARK).bold = True
         paragraph.add_run(text)
 
     def note(self, text: str) -> None:
-        self.doc.add_paragraph(text, style=NOTE_STYLE)
+        self._add(NOTE_STYLE, text)
 
     # -- tables --
 
@@ -237,22 +248,6 @@ class Draft:
         _fixed_layout(table)
         for c, width in enumerate(widths_mm):
             table.columns[c].width = Mm(width)    # tblGrid: what LibreOffice and WPS lay out by
-        for r, values in enumerate(grid):
-            row = table.rows[r]
-            _row_props(row, header=r < len(header))
-            for c, value in enumerate(values):
-                cell = row.cells[c]
-                cell.width = Mm(widths_mm[c])
-                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-                paragraph = cell.paragraphs[0]
-                paragraph.style = self.doc.styles[TABLE_HEAD_STYLE if r < len(header) else TABLE_STYLE]
-                if r >= len(header) and c in left:
-                    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
-                _text(paragraph, value)
-                if together and r < len(grid) - 1:
-                    paragraph.paragraph_format.keep_with_next = True
-                if (r - len(header), c) in marked:
-                    _shade(cell, MARK_FILL)
         merges = list(spans)
         for c in merge_down:
             start = len(header)
@@ -261,8 +256,31 @@ class Draft:
                     if r - 1 > start:
                         merges.append((start, c, r - 1, c))
                     start = r
+        # Only the top-left cell of a merged block holds text (python-docx's merge would join them all).
+        hidden = {(r, c) for top, col, bottom, right in merges for r in range(top, bottom + 1)
+                  for c in range(col, right + 1) if (r, c) != (top, col)}
+        # SPEED: row.cells and table.cell() map the whole table on every call; before merging, a row's
+        # w:tc elements are its cells, and merging keeps the corner elements of the blocks still to merge.
+        tcs = [list(row._tr.tc_lst) for row in table.rows]
+        for r, values in enumerate(grid):
+            _row_props(table.rows[r], header=r < len(header))
+            for c, (value, tc) in enumerate(zip(values, tcs[r])):
+                cell = _Cell(tc, table)
+                cell.width = Mm(widths_mm[c])
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                paragraph = cell.paragraphs[0]
+                paragraph._p.style = self._ids[TABLE_HEAD_STYLE if r < len(header) else TABLE_STYLE]
+                if r >= len(header) and c in left:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                if (r, c) not in hidden:
+                    _text(paragraph, value)
+                if together and r < len(grid) - 1:
+                    paragraph.paragraph_format.keep_with_next = True
+                if (r - len(header), c) in marked:
+                    _shade(cell, MARK_FILL)
         for top, col, bottom, right in merges:
-            _merge(table, top, col, bottom, right)
+            # An empty cell's paragraph is not moved into the merged one (python-docx), so it keeps one paragraph.
+            _Cell(tcs[top][col], table).merge(_Cell(tcs[bottom][right], table))
         return table
 
     # -- the file --
@@ -313,24 +331,6 @@ def _shade(cell, fill: str) -> None:
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
     cell._tc.get_or_add_tcPr().append(shading)
-
-
-def _merge(table, top: int, col: int, bottom: int, right: int) -> None:
-    """Merge a block keeping the top-left cell's text only (python-docx would join them all)."""
-    first = table.cell(top, col)
-    kept = [p._element for p in first.paragraphs]
-    for r in range(top, bottom + 1):
-        for c in range(col, right + 1):
-            if (r, c) != (top, col):
-                cell = table.cell(r, c)
-                for paragraph in cell.paragraphs:
-                    for run in list(paragraph.runs):
-                        run._element.getparent().remove(run._element)
-    merged = first.merge(table.cell(bottom, right))
-    # Merging appends the other cells' (now empty) paragraphs: keep the first cell's own.
-    for paragraph in merged.paragraphs:
-        if paragraph._element not in kept and not paragraph.text:
-            paragraph._element.getparent().remove(paragraph._element)
 
 
 def _fixed_zip(data: bytes, created: dt.datetime) -> bytes:
