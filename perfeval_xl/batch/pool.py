@@ -28,7 +28,6 @@ from ..problems import ERROR, problem
 from ..profiles import Profile
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
-from ..writers.report import render_report, report_filename
 from ..writers.summary import Entry, entry_of
 
 MAX_CHUNK = 16
@@ -107,6 +106,9 @@ def score_one(
         annex = render_annex(result, layout, created=created)
         if not reports:
             return outcome_of(index, result, annex_filename(result)), annex, None
+        # python-docx is imported only by runs that write reports (it costs a worker about 0.3 s to load).
+        from ..writers.report import render_report, report_filename
+
         report = render_report(result, created=created)
         return outcome_of(index, result, annex_filename(result), report_filename(result)), annex, report
     except Exception as exc:   # a bug on one file must cost only that file
