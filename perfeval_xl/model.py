@@ -322,6 +322,11 @@ class IndicatorScore:
     rule: str
     arithmetic: str
 
+    @property
+    def dimension(self) -> str:
+        """The 产出/效益/满意度 dimension it counts under (levels.dimension_of)."""
+        return dimension_of(self.indicator.level1)
+
 
 def total_weight(budget: BudgetScore, scores: tuple[IndicatorScore, ...] | list[IndicatorScore]) -> Decimal:
     """Budget weight plus the indicators' weights as scored: the one place they are added up."""

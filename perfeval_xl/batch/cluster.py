@@ -38,14 +38,14 @@ from ..profiles import Profile
 from ..reading.preflight import DEFAULT_LIMITS
 from ..writers.annex import Layout, load_layout
 from ..writers.files import creation_time
-from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, Item, Outcome, crashed, outcome_of, score_one, stage_annexes
+from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, Files, Item, Outcome, crashed, outcome_of, score_one, stage_files
 
 # How long to wait for the scheduler to answer, and for a first worker to join it.
 CONNECT_TIMEOUT = 30
 
 
 def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, staging: Path,
-                   address: str) -> Iterator[Outcome]:
+                   address: str, reports: bool = False) -> Iterator[Outcome]:
     """An Outcome for every (index, path), in the order they finish; each Annex into staging/{index}.xlsx.
 
     Connects at once, so that a cluster that cannot be used is a UsageError
@@ -64,15 +64,16 @@ def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, s
     except BaseException:
         client.close()
         raise
-    return _scored(client, threads, items, profile, load_layout(layout), staging)
+    return _scored(client, threads, items, profile, load_layout(layout), staging, reports)
 
 
-def _scored(client, threads: int, items: list[Item], profile: Profile, layout: Layout, staging: Path) -> Iterator[Outcome]:
+def _scored(client, threads: int, items: list[Item], profile: Profile, layout: Layout, staging: Path,
+            reports: bool) -> Iterator[Outcome]:
     try:
         # The rules and the layout (about 10 KB) go with every task rather than
         # scattered once: scattered data dies with the workers that hold it,
         # and a file that kills workers must cost only itself.
-        run = _Run(client, (profile, layout), profile, layout, staging, creation_time())
+        run = _Run(client, (profile, layout, reports), profile, layout, staging, creation_time())
         chunk = max(1, min(MAX_CHUNK, len(items) // (threads * 16)))
         yield from run.all([items[i:i + chunk] for i in range(0, len(items), chunk)], window=2 * threads + 1)
         # The files of chunks that failed, one per task; a file that fails again is lost alone.
@@ -123,7 +124,7 @@ class _Run:
                     for index, path in waiting.popleft():
                         data = _read(path)
                         if data is None:     # scored here, where it fails as it would locally
-                            yield self.keep(*score_one(index, path, self.profile, self.layout))
+                            yield self.keep(*score_one(index, path, self.profile, self.layout, reports=self.shared[2]))
                         else:
                             payload.append((index, path, data))
                     if payload:
@@ -144,15 +145,15 @@ class _Run:
                     for index, path in sent:
                         yield outcome_of(index, crashed(path, self.profile, reason, reason_en), None)
                     continue
-                for outcome, annex in scored:
-                    yield self.keep(outcome, annex)
+                for outcome, files in scored:
+                    yield self.keep(outcome, files)
         finally:
             if in_flight:       # Ctrl-C, or the consumer stopped early
                 self.client.cancel(list(in_flight))
 
-    def keep(self, outcome: Outcome, annexes: tuple[bytes | None, ...]) -> Outcome:
-        """Each project's Annex goes into staging under the file's index, as a local worker puts it."""
-        stage_annexes(self.staging, outcome, annexes)
+    def keep(self, outcome: Outcome, files: Files) -> Outcome:
+        """Each project's Annex (and report) go into staging under the file's index, as a local worker puts them."""
+        stage_files(self.staging, outcome, files)
         return outcome
 
 def _sendable(path: str) -> bool:
@@ -181,15 +182,16 @@ def _died(exc: Exception) -> tuple[str, str]:
     return reason, reason
 
 
-def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout], created) -> list[tuple[Outcome, tuple[bytes | None, ...]]]:
+def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout, bool],
+                 created) -> list[tuple[Outcome, Files]]:
     """On a worker: score each file from its bytes, in a temporary folder that is removed after."""
-    profile, layout = shared
+    profile, layout, reports = shared
     scored = []
     with tempfile.TemporaryDirectory(prefix="perfeval-") as folder:
         for index, path, data in payload:
             # The reader goes by the suffix (a .xls saved as .xlsx is noted): keep it.
             copy = Path(folder) / f"{index}{PurePath(path).suffix}"
             copy.write_bytes(data)
-            scored.append(score_one(index, path, profile, layout, read_from=str(copy), created=created))
+            scored.append(score_one(index, path, profile, layout, read_from=str(copy), created=created, reports=reports))
             copy.unlink()
     return scored

@@ -30,11 +30,13 @@ from ..errors import OutputError, UsageError
 from ..text import printable_path
 
 ANNEX_DIR = "annex"
+REPORT_DIR = "reports"        # with --reports: one 自评报告 (.docx) per project
 RESULTS_NAME = "results.jsonl"
 SUMMARY_NAME = "summary.xlsx"
 # The Annex names the last run wrote, so that the next run removes exactly
 # those it does not write again and never a file of anyone else's.
 MANIFEST_NAME = ".perfeval-annex-list"
+REPORT_MANIFEST_NAME = ".perfeval-report-list"
 STAGING_PREFIX = ".perfeval-run-"
 LOCK_NAME = ".perfeval-lock"
 # A lock file that cannot be read (its run died while writing it) is stale after this.
@@ -122,8 +124,12 @@ def _shown(path: Path) -> str:
 
 
 def refuse_links(out_dir: Path) -> None:
-    """DIR/annex must be a real folder (or absent): a symbolic link there is never followed."""
-    annex_dir = out_dir / ANNEX_DIR
+    """DIR/annex and DIR/reports must be real folders (or absent): a symbolic link there is never followed."""
+    for folder in (ANNEX_DIR, REPORT_DIR):
+        _refuse_link(out_dir / folder)
+
+
+def _refuse_link(annex_dir: Path) -> None:
     try:
         info = os.lstat(annex_dir)
     except FileNotFoundError:
@@ -133,7 +139,7 @@ def refuse_links(out_dir: Path) -> None:
     if stat.S_ISLNK(info.st_mode):
         raise OutputError(f"{_shown(annex_dir)} 是符号链接，perfeval 不会跟随它写入或删除文件；请删除该链接或换一个输出文件夹（-o）")
     if not stat.S_ISDIR(info.st_mode):
-        raise OutputError(f"{_shown(annex_dir)} 不是文件夹，附件1 无法放入；请移走它或换一个输出文件夹（-o）")
+        raise OutputError(f"{_shown(annex_dir)} 不是文件夹，输出无法放入；请移走它或换一个输出文件夹（-o）")
 
 
 class OutputLock:
@@ -270,62 +276,78 @@ class _Placing:
         return lost
 
 
-def commit(staging: Path, out_dir: Path, written: set[str]) -> None:
-    """Rename the staged outputs into DIR, all or nothing; stale Annexes of the last run are removed.
+# The per-project folders a run writes: (folder, its manifest, the suffix of its files).
+ANNEX_FOLDER = (ANNEX_DIR, MANIFEST_NAME, ".xlsx")
+REPORT_FOLDER = (REPORT_DIR, REPORT_MANIFEST_NAME, ".docx")
 
-    Raises OutputError naming the file in the way when one output cannot be
-    placed; DIR then holds the previous outputs, whole.
+
+def commit(staging: Path, out_dir: Path, written: set[str], reports: set[str] | None = None) -> None:
+    """Rename the staged outputs into DIR, all or nothing; stale files of the last run are removed.
+
+    `written` are the Annex names this run wrote (case-folded); `reports`, with
+    --reports, the report names. Raises OutputError naming the file in the way
+    when one output cannot be placed; DIR then holds the previous outputs, whole.
     """
-    annex_dir, summary, results = output_paths(out_dir)
+    _annex_dir, summary, results = output_paths(out_dir)
     refuse_links(out_dir)
     backup = staging / ".previous"
     placing = _Placing(backup)
-    target = annex_dir
-    made_annex_dir = False
+    folders = [(ANNEX_FOLDER, written)] + ([(REPORT_FOLDER, reports)] if reports is not None else [])
+    target = out_dir / ANNEX_DIR
+    made: list[Path] = []
+    previous: dict[str, list[str]] = {}
     try:
-        (backup / ANNEX_DIR).mkdir(parents=True)
-        made_annex_dir = not os.path.lexists(annex_dir)
-        if made_annex_dir:
-            annex_dir.mkdir()
-        previous = read_manifest(annex_dir)
+        for (folder, manifest, suffix), _names in folders:
+            (backup / folder).mkdir(parents=True)
+            if not os.path.lexists(out_dir / folder):
+                (out_dir / folder).mkdir()
+                made.append(out_dir / folder)
+            previous[folder] = read_manifest(out_dir / folder, manifest, suffix)
         # summary.xlsx first: the file most likely to be open in Excel, which
         # on Windows refuses the rename.
         target = summary
         placing.place(staging / SUMMARY_NAME, summary, backup / SUMMARY_NAME)
         target = results
         placing.place(staging / RESULTS_NAME, results, backup / RESULTS_NAME)
-        with os.scandir(staging / ANNEX_DIR) as annexes:
-            names = sorted(entry.name for entry in annexes)
-        for name in names:
-            target = annex_dir / name
-            placing.place(staging / ANNEX_DIR / name, target, backup / ANNEX_DIR / name)
-        target = annex_dir / MANIFEST_NAME
-        placing.place(staging / MANIFEST_NAME, target, backup / MANIFEST_NAME)
+        for (folder, manifest, _suffix), _names in folders:
+            with os.scandir(staging / folder) as staged:
+                names = sorted(entry.name for entry in staged)
+            for name in names:
+                target = out_dir / folder / name
+                placing.place(staging / folder / name, target, backup / folder / name)
+            target = out_dir / folder / manifest
+            placing.place(staging / manifest, target, backup / manifest)
     except OSError as exc:
         lost = placing.undo()
-        if made_annex_dir:
+        for folder in made:
             try:
-                annex_dir.rmdir()
+                folder.rmdir()
             except OSError:
                 pass
         kept = "此前的输出保持原样" if not lost else "未能恢复：" + "、".join(_shown(p) for p in lost)
         raise OutputError(
             f"无法放置 {_shown(Path(target))}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开，或被同名文件夹挡住？）；{kept}"
         ) from exc
-    for name in previous:
-        if name.casefold() in written:
-            continue
-        stale = annex_dir / name
-        try:
-            if stat.S_ISREG(os.lstat(stale).st_mode):     # never through a link
-                os.replace(stale, backup / ANNEX_DIR / (".stale-" + name))
-        except OSError:
-            pass    # a stale Annex open elsewhere stays; the new ones are all in place
+    for (folder, _manifest, _suffix), names in folders:
+        for name in previous[folder]:
+            if name.casefold() in names:
+                continue
+            stale = out_dir / folder / name
+            try:
+                if stat.S_ISREG(os.lstat(stale).st_mode):     # never through a link
+                    os.replace(stale, backup / folder / (".stale-" + name))
+            except OSError:
+                pass    # a stale file open elsewhere stays; the new ones are all in place
 
 
-def read_manifest(annex_dir: Path) -> list[str]:
+def report_dir(out_dir: str | Path) -> Path:
+    """DIR/reports: where `--reports` puts the reports, and what discovery skips."""
+    return Path(out_dir) / REPORT_DIR
+
+
+def read_manifest(annex_dir: Path, manifest: str = MANIFEST_NAME, suffix: str = ".xlsx") -> list[str]:
     try:
-        fd = os.open(annex_dir / MANIFEST_NAME, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(annex_dir / manifest, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         with open(fd, encoding="utf-8") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return []
@@ -333,4 +355,4 @@ def read_manifest(annex_dir: Path) -> list[str]:
     except (OSError, UnicodeDecodeError):
         return []
     # Only plain names of ours: a line that names another folder is ignored.
-    return [line for line in lines if line and Path(line).name == line and line.endswith(".xlsx") and not line.startswith(".")]
+    return [line for line in lines if line and Path(line).name == line and line.endswith(suffix) and not line.startswith(".")]

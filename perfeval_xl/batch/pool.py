@@ -54,11 +54,17 @@ class Outcome:
     # record, summary entry and Annex.
     part: int = 0
     more: tuple[Outcome, ...] = ()
+    report: str | None = None   # with --reports: the report's file name; it waits in staging as `staged_report`
 
     @property
     def staged(self) -> str:
         """The name of this project's Annex in staging."""
         return f"{self.index}.xlsx" if self.part == 0 else f"{self.index}.{self.part}.xlsx"
+
+    @property
+    def staged_report(self) -> str:
+        """The name of this project's 自评报告 in staging."""
+        return self.staged[: -len(".xlsx")] + ".docx"
 
     @property
     def parts(self) -> tuple[Outcome, ...]:
@@ -76,7 +82,7 @@ STDERR_PREFIX = ".stderr-"
 
 
 def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits: Limits = DEFAULT_LIMITS,
-                  parent: int | None = None) -> None:
+                  parent: int | None = None, reports: bool = False) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the main
     # process decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -86,7 +92,7 @@ def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits:
     # What a dying library prints goes to a log in staging, not over the progress bar;
     # the main process reads it to tell a file too complex from another crash.
     send_stderr_to(Path(staging) / f"{STDERR_PREFIX}{os.getpid()}")
-    _WORKER.update(profile=profile, staging=Path(staging), layout=layout, limits=limits)
+    _WORKER.update(profile=profile, staging=Path(staging), layout=layout, limits=limits, reports=reports)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
 
@@ -108,53 +114,71 @@ def _score_one(index: int, path: str) -> Outcome:
     marker.touch()
     try:
         with deadline(limits.max_seconds):
-            outcome, annexes = score_one(index, path, profile, _WORKER["layout"], limits=limits)
+            outcome, files = score_one(index, path, profile, _WORKER["layout"], limits=limits,
+                                       reports=_WORKER.get("reports", False))
     except ReadTimeout:     # past the deadline outside the reader (rendering the Annex)
-        outcome, annexes = outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), (None,)
+        outcome, files = outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), NO_FILES
     finally:
         marker.unlink(missing_ok=True)
     try:
-        stage_annexes(staging, outcome, annexes)
+        stage_files(staging, outcome, files)
         return outcome
     except Exception as exc:   # a full disk, say: this file's outcome says so
         reason = _reason(exc)
         return outcome_of(index, crashed(path, profile, reason, reason), None)
 
 
-def stage_annexes(staging: Path, outcome: Outcome, annexes: tuple[bytes | None, ...]) -> None:
-    """Each project's Annex into staging, under the name its Outcome part gives."""
-    for part, annex in zip(outcome.parts, annexes):
+# What a worker writes for each project part: its Annex and (with --reports) its report, as bytes.
+Files = tuple[tuple[bytes | None, bytes | None], ...]
+NO_FILES: Files = ((None, None),)
+
+
+def stage_files(staging: Path, outcome: Outcome, files: Files) -> None:
+    """Each project's Annex (and report) into staging, under the names its Outcome part gives."""
+    for part, (annex, report) in zip(outcome.parts, files):
         if annex is not None:
             (staging / part.staged).write_bytes(annex)
+        if report is not None:
+            (staging / part.staged_report).write_bytes(report)
 
 
 def score_one(
     index: int, path: str, profile: Profile, layout: Layout | None, *,
     read_from: str | None = None, created: datetime | None = None, limits: Limits = DEFAULT_LIMITS,
-) -> tuple[Outcome, tuple[bytes | None, ...]]:
-    """One file's Outcome and the Annex workbook of each of its projects as bytes
-    (None for a project that has none), in the order of `Outcome.parts`.
+    reports: bool = False,
+) -> tuple[Outcome, Files]:
+    """One file's Outcome and, for each of its projects in the order of
+    `Outcome.parts`, its Annex workbook and (with `reports`) its 自评报告 as
+    bytes (None for a project that has none).
 
     `path` is how the outputs name the file; `read_from`, where it is read
     when that is elsewhere (a cluster worker's copy). Never raises: a bug on
     one file becomes its `worker-crashed` record.
     """
     try:
-        outcomes, annexes = [], []
+        outcomes, files = [], []
         for part, result in enumerate(evaluate_path(read_from or path, profile, display_path=path, limits=limits)):
             if not result.ok:
                 outcomes.append(outcome_of(index, result, None, part))
-                annexes.append(None)
-            else:
-                outcomes.append(outcome_of(index, result, annex_filename(result), part))
-                annexes.append(render_annex(result, layout, created=created))
+                files.append((None, None))
+                continue
+            outcome = outcome_of(index, result, annex_filename(result), part)
+            report = None
+            if reports:
+                # python-docx is imported only by runs that write reports (it costs a worker about 0.3 s to load).
+                from ..writers.report import render_report, report_filename
+
+                report = render_report(result, created=created)
+                outcome = replace(outcome, report=report_filename(result))
+            outcomes.append(outcome)
+            files.append((render_annex(result, layout, created=created), report))
         first = replace(outcomes[0], more=tuple(outcomes[1:]))
-        return first, tuple(annexes)
+        return first, tuple(files)
     except MemoryError:
-        return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), (None,)
+        return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), NO_FILES
     except Exception as exc:   # a bug on one file must cost only that file
         reason = _reason(exc)
-        return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), (None,)
+        return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), NO_FILES
 
 
 def _reason(exc: BaseException) -> str:

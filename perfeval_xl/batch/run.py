@@ -32,8 +32,9 @@ from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout
 from ..writers.summary import SummaryWriter
 from .outputs import (
-    ANNEX_DIR, MANIFEST_NAME, RESULTS_NAME, STAGING_PREFIX, SUMMARY_NAME, AnnexNames, OutputLock, commit,
-    refuse_inputs_among_outputs, refuse_links, remove_stale_staging, sigterm_as_interrupt, uninterruptible,
+    ANNEX_DIR, MANIFEST_NAME, REPORT_DIR, REPORT_MANIFEST_NAME, RESULTS_NAME, STAGING_PREFIX, SUMMARY_NAME,
+    AnnexNames, OutputLock, commit, refuse_inputs_among_outputs, refuse_links, remove_stale_staging, report_dir,
+    sigterm_as_interrupt, uninterruptible,
 )
 from .pool import Outcome, in_order, plan, run_local
 
@@ -47,6 +48,7 @@ class Report:
     errors: int = 0           # error-level findings of the scored files
     with_errors: int = 0      # scored files with at least one error-level finding
     seconds: float = 0.0
+    reports: int = 0          # 自评报告 written (--reports)
     out_dir: Path = Path(".")
     failures: list[str] = field(default_factory=list)   # the first few "file: reason" lines
     error_files: list[str] = field(default_factory=list)  # the first few files failed or with errors, in order
@@ -74,6 +76,7 @@ def run_batch(
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    reports: bool = False,
 ) -> Report:
     """Score every file and write DIR/annex/, DIR/results.jsonl and DIR/summary.xlsx.
 
@@ -85,11 +88,14 @@ def run_batch(
     (distributed.py); the outputs are the same, byte for byte. Raises
     UsageError when an input is one of our outputs or the cluster cannot be
     used, OutputError when the outputs cannot be put in place, Interrupted
-    on Ctrl-C (DIR is then left as it was).
+    on Ctrl-C (DIR is then left as it was). `reports` also writes each
+    project's 自评报告 into DIR/reports/, staged and committed like the Annexes.
     """
     started = time.monotonic()
     out_dir = Path(out_dir)
     refuse_inputs_among_outputs(paths, out_dir)
+    if reports:
+        _refuse_inputs_among_reports(paths, out_dir)
     report = Report(files=len(paths), out_dir=out_dir)
     counts = {"done": 0, "failed": 0}
 
@@ -113,15 +119,15 @@ def run_batch(
             if scheduler is not None:
                 from .cluster import run_on_cluster
 
-                finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler)
+                finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler, reports)
             else:
-                init = (profile, str(staging), layout, limits, os.getpid())
+                init = (profile, str(staging), layout, limits, os.getpid(), reports)
                 finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
             outcomes = in_order(finished, arrived)
             with _disk_errors(out_dir):
-                written = _write_staged(outcomes, staging, profile, report)
+                written, reported = _write_staged(outcomes, staging, profile, report, reports)
             with uninterruptible():
-                commit(staging, out_dir, written)
+                commit(staging, out_dir, written, reported if reports else None)
     except KeyboardInterrupt:
         raise Interrupted(counts["done"], len(paths)) from None
     finally:
@@ -132,16 +138,21 @@ def run_batch(
     return report
 
 
-def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, report: Report) -> set[str]:
-    """Write every output into staging, in input order; return the Annex names taken (case-folded).
+def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, report: Report,
+                  reports: bool = False) -> tuple[set[str], set[str]]:
+    """Write every output into staging, in input order; return the Annex and report names taken (case-folded).
 
     staging/annex/ receives each Annex under its final name and
     staging/.perfeval-annex-list their names, so that nothing per file is
-    kept in memory but its name.
+    kept in memory but its name; with `reports`, staging/reports/ and
+    staging/.perfeval-report-list the same for the reports.
     """
-    names = AnnexNames()
+    names, report_names = AnnexNames(), AnnexNames()
     annexes = staging / ANNEX_DIR
     annexes.mkdir()
+    if reports:
+        (staging / REPORT_DIR).mkdir()
+        (staging / REPORT_MANIFEST_NAME).touch()
     summary = SummaryWriter(staging / SUMMARY_NAME, profile, tmpdir=staging)
     try:
         with open(staging / RESULTS_NAME, "w", encoding="utf-8", newline="\n") as records, \
@@ -155,10 +166,29 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
                         name = names.claim(part.annex)
                         os.replace(staging / part.staged, annexes / name)
                         manifest.write(name + "\n")
+                    if part.report is not None:
+                        _stage_report(staging, part, report_names)
+                        report.reports += 1
     finally:
         outcomes.close()
     summary.close()
-    return names.taken
+    return names.taken, report_names.taken
+
+
+def _stage_report(staging: Path, part: Outcome, names: AnnexNames) -> None:
+    name = names.claim(part.report)
+    os.replace(staging / part.staged_report, staging / REPORT_DIR / name)
+    with open(staging / REPORT_MANIFEST_NAME, "a", encoding="utf-8", newline="\n") as manifest:
+        manifest.write(name + "\n")
+
+
+def _refuse_inputs_among_reports(paths: list[str], out_dir: Path) -> None:
+    from ..errors import UsageError
+
+    reports = os.path.realpath(report_dir(out_dir))
+    for path in paths:
+        if os.path.dirname(os.path.realpath(path)) == reports:
+            raise UsageError(f"输入文件 {path} 位于输出位置 {REPORT_DIR}/，会被本次运行覆盖或删除；请换一个输出文件夹（-o）")
 
 
 FAILURES_LISTED = 10

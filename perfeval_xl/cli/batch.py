@@ -31,6 +31,8 @@ def batch(
         "--scheduler", metavar="tcp://主机:端口",
         help="在已运行的 Dask 集群上评分：调度器地址（需安装 Dask 扩展；说明见 perfeval docs performance）。",
         show_default=False)] = None,
+    reports: Annotated[bool, typer.Option(
+        "--reports", help="同时为每个项目写出绩效自评报告初稿（.docx），放在 输出文件夹/reports/。")] = False,
     strict: StrictOption = False,
 ) -> None:
     """批量评分：为每个填报表写出附件1，并写出汇总工作簿 summary.xlsx 和 results.jsonl。
@@ -42,6 +44,7 @@ def batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..batch import discover, output_paths, run_batch
+    from ..batch.outputs import report_dir
     from ..errors import Interrupted, UsageError
     from ..text import printable_path
 
@@ -53,7 +56,7 @@ def batch(
     require_out_dir(out_dir)
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
-    found = discover(inputs, exclude=output_paths(out_dir))
+    found = discover(inputs, exclude=(*output_paths(out_dir), report_dir(out_dir)))
     for folder in found.unreadable:
         typer.echo(f"perfeval: 无法读取 {printable_path(str(folder))}，已跳过", err=True)
     if not found.paths:
@@ -74,7 +77,7 @@ def batch(
                 bar.update(task, completed=done, failed=failed, rate=rate)
 
             report = run_batch(found.paths, rules, out_dir, workers=workers, layout=annex_layout, progress=advance,
-                               scheduler=scheduler)
+                               scheduler=scheduler, reports=reports)
     except Interrupted as stop:
         typer.echo(f"perfeval: 已中断：{stop.done}/{stop.total} 个文件已评分，未写出任何输出，{out_dir} 保持原样", err=True)
         raise typer.Exit(stop.exit_code) from None
@@ -92,7 +95,7 @@ def _closing_lines(report, out_dir: Path) -> None:
     typer.echo(
         f"{report.files} 个文件：评分 {report.scored}，失败 {report.failed}；"
         f"问题 {report.findings} 条（错误 {report.errors} 条）；用时 {report.seconds:.1f} 秒；"
-        f"输出在 {out_dir}（summary.xlsx、results.jsonl、annex/）"
+        f"输出在 {out_dir}（summary.xlsx、results.jsonl、annex/{'、reports/' if report.reports else ''}）"
     )
     flagged = report.failed + report.with_errors
     if flagged:

@@ -1,0 +1,57 @@
+"""`perfeval report`: the draft 绩效自评报告 (.docx) of each project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import app
+from .common import ProfileOption, failure_line, load_profile_option
+
+
+@app.command()
+def report(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="一个或多个填报表，或包含填报表的文件夹（递归查找 xlsx、xlsm、xls、ods）。", exists=True,
+        show_default=False, metavar="INPUT")],
+    out_dir: Annotated[Path, typer.Option(
+        "--output-dir", "-o", file_okay=False, metavar="DIR", help="报告写入的文件夹（默认：当前文件夹）。")] = Path("."),
+    profile: ProfileOption = "national",
+) -> None:
+    """为每个项目写出绩效自评报告初稿（Word .docx）：一至三部分和附件1由评分结果生成，四至六部分留待单位填写。
+
+    文件名为“年度_主管部门_项目名称_绩效自评报告.docx”；同名文件若来自另一个填报表，不会被覆盖，而是加上“ (2)”。
+    """
+    from ..batch import discover
+    from ..errors import UsageError
+    from ..evaluate import evaluate_file
+    from ..writers.files import atomic_write
+    from ..writers.report import ReportNames, render_report, report_filename
+
+    rules = load_profile_option(profile)
+    found = discover(inputs)
+    for folder in found.unreadable:
+        typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
+    if not found.paths:
+        raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
+    names = ReportNames(out_dir, [Path(path) for path in found.paths])
+    written = failed = 0
+    for path in found.paths:
+        result = evaluate_file(path, rules)
+        if result.failure is not None:
+            failed += 1
+            typer.echo(f"✗ {failure_line(result)}", err=True)
+            continue
+        target = names.claim(report_filename(result), result.source_sha256)
+        try:
+            atomic_write(target, render_report(result))
+        except OSError as exc:
+            failed += 1
+            typer.echo(f"perfeval: 无法写出 {target}：{exc.strerror or exc}（文件是否正在 Word/WPS 中打开？）", err=True)
+            continue
+        written += 1
+        typer.echo(f"已写出：{target}（核算总分 {result.total_score}，{result.grade}）")
+    typer.echo(f"{len(found.paths)} 个文件：写出报告 {written} 份，失败 {failed}")
+    raise typer.Exit(int(failed > 0))

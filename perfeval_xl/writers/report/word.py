@@ -1,0 +1,346 @@
+"""The Word side of the 自评报告: 公文-like styles, A4 page, page numbers, tables, a reproducible file.
+
+Formatting follows the usual 党政机关公文 habits (GB/T 9704): A4 with
+37/35/28/26 mm margins, the body in 三号 仿宋, first-level headings in
+黑体, second-level in 楷体, the title in 二号 宋体 bold and centred, tables
+in 五号 宋体, the page number centred in the footer as `— 1 —` (a PAGE
+field, so Word, WPS and LibreOffice number the pages themselves). Every
+font is set for East Asian text too (w:eastAsia of w:rFonts) and theme
+fonts are removed, since a theme font would win over the named one.
+
+Guidance for the department (【填写说明】) has its own style, grey italic
+楷体, so that it stands out and is easy to find and replace.
+
+The file is reproducible: fixed core properties (creation time from
+SOURCE_DATE_EPOCH, else a fixed date), no thumbnail, and the zip rewritten
+with fixed timestamps and a fixed order, since python-docx stamps each part
+with the current time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.table import _Cell
+
+from ..styles import UNVERIFIED_FILL
+
+BODY_FONT = "仿宋"
+HEADING_FONT = "黑体"
+SUBHEADING_FONT = "楷体"
+TITLE_FONT = "宋体"
+TABLE_FONT = "宋体"
+LATIN_FONT = "Times New Roman"
+SAN_HAO, SI_HAO, ER_HAO, XIAO_ER, WU_HAO, XIAO_WU = Pt(16), Pt(14), Pt(22), Pt(18), Pt(10.5), Pt(9)
+GUIDANCE_GREY = RGBColor(0x80, 0x80, 0x80)
+LINE = Pt(28)                  # 公文: 22 lines of 三号 on a page
+MARK_FILL = UNVERIFIED_FILL.lstrip("#")
+
+TITLE_STYLE = "Report Title"
+SUBTITLE_STYLE = "Report Subtitle"
+GUIDANCE_STYLE = "Guidance"
+TABLE_STYLE = "Table Text"
+TABLE_HEAD_STYLE = "Table Head"
+NOTE_STYLE = "Table Note"
+GUIDANCE_MARK = "【填写说明】"
+_THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+_ZIP_EPOCH = dt.datetime(1980, 1, 1)
+
+
+def set_fonts(element, east_asia: str, latin: str = LATIN_FONT) -> None:
+    """Name the fonts of a style or run element for every script; drop theme fonts."""
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attribute in _THEME_ATTRIBUTES:
+        if fonts.get(qn(attribute)) is not None:
+            del fonts.attrib[qn(attribute)]
+    fonts.set(qn("w:ascii"), latin)
+    fonts.set(qn("w:hAnsi"), latin)
+    fonts.set(qn("w:cs"), latin)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    # Characters both scripts share (“ ” — …) are drawn in the East Asian font, full width, as Chinese text wants.
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _paragraph_style(doc, name: str, *, font: str, size, bold=False, italic=False, colour=None,
+                     align=None, before=0, after=0, line=LINE, indent=None, base="Normal"):
+    styles = doc.styles
+    style = styles[name] if name in styles else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if base and style.name != base:
+        style.base_style = styles[base]
+    set_fonts(style.element, font)
+    style.font.size = size
+    style.font.bold = bold
+    style.font.italic = italic
+    style.font.color.rgb = colour if colour is not None else RGBColor(0, 0, 0)
+    form = style.paragraph_format
+    form.space_before, form.space_after = Pt(before), Pt(after)
+    if line is None:
+        form.line_spacing = 1.0
+    else:
+        form.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        form.line_spacing = line
+    if align is not None:
+        form.alignment = align
+    if indent is not None:
+        form.first_line_indent = indent
+    return style
+
+
+def _defaults(doc) -> None:
+    """Document defaults: 仿宋 for East Asian text, Chinese as the East Asian language."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = rpr.find(qn("w:rFonts"))
+    for attribute in _THEME_ATTRIBUTES:
+        if fonts.get(qn(attribute)) is not None:
+            del fonts.attrib[qn(attribute)]
+    for attribute, value in (("w:ascii", LATIN_FONT), ("w:hAnsi", LATIN_FONT), ("w:cs", LATIN_FONT), ("w:eastAsia", BODY_FONT)):
+        fonts.set(qn(attribute), value)
+    lang = rpr.find(qn("w:lang"))
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _styles(doc) -> None:
+    _defaults(doc)
+    _paragraph_style(doc, "Normal", font=BODY_FONT, size=SAN_HAO, base=None, indent=Pt(32),
+                     align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    for name, font in (("Heading 1", HEADING_FONT), ("Heading 2", SUBHEADING_FONT), ("Heading 3", BODY_FONT)):
+        style = _paragraph_style(doc, name, font=font, size=SAN_HAO, bold=name == "Heading 3", indent=Pt(32))
+        style.paragraph_format.keep_with_next = True
+    _paragraph_style(doc, TITLE_STYLE, font=TITLE_FONT, size=ER_HAO, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
+                     line=Pt(36), indent=Pt(0), after=6)
+    _paragraph_style(doc, SUBTITLE_STYLE, font=SUBHEADING_FONT, size=SAN_HAO, align=WD_ALIGN_PARAGRAPH.CENTER,
+                     indent=Pt(0), after=12)
+    _paragraph_style(doc, GUIDANCE_STYLE, font=SUBHEADING_FONT, size=SI_HAO, italic=True, colour=GUIDANCE_GREY,
+                     line=Pt(24), indent=Pt(28))
+    _paragraph_style(doc, TABLE_STYLE, font=TABLE_FONT, size=WU_HAO, line=None, indent=Pt(0),
+                     align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph_style(doc, TABLE_HEAD_STYLE, font=TABLE_FONT, size=WU_HAO, bold=True, line=None, indent=Pt(0),
+                     align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph_style(doc, NOTE_STYLE, font=TABLE_FONT, size=XIAO_WU, line=None, indent=Pt(0), before=3, after=6,
+                     align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _page(section) -> None:
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    _run(paragraph, "— ")
+    _field(paragraph, "PAGE", "1")
+    _run(paragraph, " —")
+
+
+def _run(paragraph, text: str):
+    run = paragraph.add_run(text)
+    set_fonts(run._element, TITLE_FONT)
+    run.font.size = SI_HAO
+    return run
+
+
+def _field(paragraph, instruction: str, shown: str) -> None:
+    """A complex field (begin, instruction, separate, the shown value, end): Word and LibreOffice update it."""
+    def char(kind: str):
+        run = _run(paragraph, "")
+        mark = OxmlElement("w:fldChar")
+        mark.set(qn("w:fldCharType"), kind)
+        run._element.append(mark)
+
+    char("begin")
+    run = _run(paragraph, "")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    run._element.append(code)
+    char("separate")
+    _run(paragraph, shown)
+    char("end")
+
+
+class Draft:
+    """A report being written: paragraphs and tables in reading order."""
+
+    def __init__(self) -> None:
+        self.doc = Document()
+        _styles(self.doc)
+        _page(self.doc.sections[0])
+        # SPEED: python-docx finds a style by name by scanning every style of
+        # the template (about 5 ms each); a report styles some 400 paragraphs.
+        self._ids = {style.name: style.style_id for style in self.doc.styles}
+
+    def _add(self, style: str | None = None, text: str = ""):
+        """A new paragraph with `style` (by name), its id looked up once."""
+        paragraph = self.doc.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self._ids[style]
+        return paragraph
+
+    # -- text --
+
+    def title(self, text: str, *, size=None) -> None:
+        """A centred title; a line break in `text` breaks the title there."""
+        paragraph = self._add(TITLE_STYLE)
+        _text(paragraph, text)
+        if size is not None:
+            for run in paragraph.runs:
+                run.font.size = size
+
+    def heading(self, text: str, level: int, *, indent: bool = True, new_page: bool = False) -> None:
+        paragraph = self._add(f"Heading {level}", text)
+        if not indent:
+            paragraph.paragraph_format.first_line_indent = Pt(0)
+        if new_page:
+            paragraph.paragraph_format.page_break_before = True
+
+    def subtitle(self, text: str) -> None:
+        self._add(SUBTITLE_STYLE, text)
+
+    def paragraph(self, text: str = "", *, label: str = "", style: str | None = None):
+        """A body paragraph; `label` (say `项目名称：`) in bold before the text. Line breaks are kept."""
+        paragraph = self._add(style)
+        if label:
+            paragraph.add_run(label).bold = True
+        _text(paragraph, text)
+        return paragraph
+
+    def guidance(self, text: str) -> None:
+        paragraph = self._add(GUIDANCE_STYLE)
+        paragraph.add_run(GUIDANCE_MARK).bold = True
+        paragraph.add_run(text)
+
+    def note(self, text: str) -> None:
+        self._add(NOTE_STYLE, text)
+
+    # -- tables --
+
+    def table(self, header: list[tuple], rows: list[list[str]], widths_mm: tuple[float, ...], *,
+              spans: tuple[tuple[int, int, int, int], ...] = (), marked: set[tuple[int, int]] = frozenset(),
+              left: set[int] = frozenset(), merge_down: tuple[int, ...] = (), together: bool = True):
+        """A bordered table: header rows (repeated on each page), then the rows.
+
+        `spans` are (row, col, last_row, last_col) merges over the whole grid
+        (header rows first); `marked` the (row, col) of body cells to shade;
+        `left` the columns whose body text is left-aligned; `merge_down` the
+        columns whose equal consecutive body values are merged into one cell;
+        `together` keeps a short table on one page (each row kept with the next).
+        """
+        grid = [list(h) for h in header] + [list(r) for r in rows]
+        table = self.doc.add_table(rows=len(grid), cols=len(widths_mm))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        _fixed_layout(table)
+        for c, width in enumerate(widths_mm):
+            table.columns[c].width = Mm(width)    # tblGrid: what LibreOffice and WPS lay out by
+        merges = list(spans)
+        for c in merge_down:
+            start = len(header)
+            for r in range(len(header), len(grid) + 1):
+                if r == len(grid) or grid[r][c] != grid[start][c] or not grid[r][c]:
+                    if r - 1 > start:
+                        merges.append((start, c, r - 1, c))
+                    start = r
+        # Only the top-left cell of a merged block holds text (python-docx's merge would join them all).
+        hidden = {(r, c) for top, col, bottom, right in merges for r in range(top, bottom + 1)
+                  for c in range(col, right + 1) if (r, c) != (top, col)}
+        # SPEED: row.cells and table.cell() map the whole table on every call; before merging, a row's
+        # w:tc elements are its cells, and merging keeps the corner elements of the blocks still to merge.
+        tcs = [list(row._tr.tc_lst) for row in table.rows]
+        for r, values in enumerate(grid):
+            _row_props(table.rows[r], header=r < len(header))
+            for c, (value, tc) in enumerate(zip(values, tcs[r])):
+                cell = _Cell(tc, table)
+                cell.width = Mm(widths_mm[c])
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                paragraph = cell.paragraphs[0]
+                paragraph._p.style = self._ids[TABLE_HEAD_STYLE if r < len(header) else TABLE_STYLE]
+                if r >= len(header) and c in left:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                if (r, c) not in hidden:
+                    _text(paragraph, value)
+                if together and r < len(grid) - 1:
+                    paragraph.paragraph_format.keep_with_next = True
+                if (r - len(header), c) in marked:
+                    _shade(cell, MARK_FILL)
+        for top, col, bottom, right in merges:
+            # An empty cell's paragraph is not moved into the merged one (python-docx), so it keeps one paragraph.
+            _Cell(tcs[top][col], table).merge(_Cell(tcs[bottom][right], table))
+        return table
+
+    # -- the file --
+
+    def to_bytes(self, *, created: dt.datetime, title: str, subject: str, comments: str, identifier: str) -> bytes:
+        props = self.doc.core_properties
+        props.title, props.subject, props.comments, props.identifier = title, subject, comments, identifier
+        props.author, props.last_modified_by, props.keywords, props.category = "perfeval-xl", "", "", ""
+        props.created = props.modified = props.last_printed = created
+        props.revision = 1
+        package = self.doc.part.package
+        for key, rel in list(package.rels.items()):
+            if rel.reltype == RT.THUMBNAIL:     # python-docx's template page, not this report
+                del package.rels[key]
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return _fixed_zip(buffer.getvalue(), created)
+
+
+def _text(paragraph, text: str) -> None:
+    """Text with its line breaks kept as breaks (department text exactly as typed)."""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for index, line in enumerate(lines):
+        run = paragraph.add_run(line)
+        if index < len(lines) - 1:
+            run.add_break()
+
+
+def _fixed_layout(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+
+
+def _row_props(row, *, header: bool) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    keep = OxmlElement("w:cantSplit")
+    tr_pr.append(keep)
+    if header:
+        repeat = OxmlElement("w:tblHeader")
+        tr_pr.append(repeat)
+
+
+def _shade(cell, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _fixed_zip(data: bytes, created: dt.datetime) -> bytes:
+    """The same package with every entry dated `created` (not before 1980, zip's epoch), in the same order."""
+    stamp = max(created, _ZIP_EPOCH).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,126 @@
+"""`perfeval report` and `perfeval batch --reports`: where reports go, and whose files they never overwrite."""
+
+from __future__ import annotations
+
+import docx
+import pytest
+from typer.testing import CliRunner
+
+from helpers import SEED, clean_data
+from perfeval_xl.batch import run_batch
+from perfeval_xl.batch.outputs import REPORT_DIR, REPORT_MANIFEST_NAME
+from perfeval_xl.cli import app
+from perfeval_xl.evaluate import evaluate_file
+from perfeval_xl.writers.report import render_report, source_of
+
+runner = CliRunner()
+SEED_REPORT = "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评报告.docx"
+CLEAN_REPORT = "2023_某县水利局_农村饮水安全巩固提升工程_绩效自评报告.docx"
+
+
+def test_report_writes_one_docx_per_project(tmp_path, build, national):
+    clean = build()
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", str(SEED), str(clean), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted([SEED_REPORT, CLEAN_REPORT])
+    assert (out / SEED_REPORT).read_bytes() == render_report(evaluate_file(SEED, national))
+    assert f"已写出：{out / SEED_REPORT}（核算总分 98.00，优）" in result.stdout
+    assert "2 个文件：写出报告 2 份，失败 0" in result.stdout
+    assert docx.Document(out / CLEAN_REPORT).paragraphs[0].text == "农村饮水安全巩固提升工程绩效自评报告"
+
+
+def test_a_rerun_replaces_its_own_report_and_never_another_sources(tmp_path, build):
+    out = tmp_path / "out"
+    first = build()
+    assert runner.invoke(app, ["report", str(first), "-o", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["report", str(first), "-o", str(out)]).exit_code == 0
+    assert [p.name for p in out.iterdir()] == [CLEAN_REPORT]
+    # Another intake of the same project (other figures): same name, another source.
+    data = clean_data()
+    data["indicators"][1]["实际完成值"] = "100公里"
+    other = build(data)
+    assert runner.invoke(app, ["report", str(other), "-o", str(out)]).exit_code == 0
+    second = CLEAN_REPORT.replace(".docx", " (2).docx")
+    assert sorted(p.name for p in out.iterdir()) == sorted([CLEAN_REPORT, second])
+    assert source_of(out / CLEAN_REPORT) != source_of(out / second)
+    # A file of someone else's under that name is kept as it is.
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / CLEAN_REPORT).write_bytes(b"my own notes")
+    assert runner.invoke(app, ["report", str(first), "-o", str(foreign)]).exit_code == 0
+    assert (foreign / CLEAN_REPORT).read_bytes() == b"my own notes"
+    assert (foreign / second).is_file()
+
+
+def test_two_inputs_of_one_project_in_one_run_get_two_names(tmp_path, build):
+    data = clean_data()
+    data["indicators"][1]["实际完成值"] = "100公里"
+    result = runner.invoke(app, ["report", str(build()), str(build(data)), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [CLEAN_REPORT, CLEAN_REPORT.replace(".docx", " (2).docx")])
+
+
+def test_a_file_that_cannot_be_read_is_named_and_the_others_are_written(tmp_path, build):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    result = runner.invoke(app, ["report", str(build()), str(broken), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "broken.xlsx" in result.stderr and "file-unreadable" in result.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [CLEAN_REPORT]
+
+
+def test_batch_reports_are_staged_committed_and_their_stale_ones_removed(tmp_path, build, national):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    a = build(name="a.xlsx")
+    data = clean_data()
+    data["project"]["项目名称"] = "道路养护"
+    b = build(data, name="b.xlsx")
+    for path in (a, b):
+        path.rename(inbox / path.name)
+    out = tmp_path / "out"
+    paths = sorted(str(p) for p in inbox.iterdir())
+    report = run_batch(paths, national, out, workers=1, reports=True)
+    assert report.reports == 2
+    reports = out / REPORT_DIR
+    names = ["2023_某县水利局_农村饮水安全巩固提升工程_绩效自评报告.docx", "2023_某县水利局_道路养护_绩效自评报告.docx"]
+    assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == names
+    assert (reports / REPORT_MANIFEST_NAME).read_text(encoding="utf-8").splitlines() == names
+    assert (reports / names[0]).read_bytes() == render_report(evaluate_file(paths[0], national, display_path=paths[0]))
+    assert not [p for p in out.iterdir() if p.name.startswith(".perfeval-run-")]
+    # A second run without b: b's report was ours and is removed; a file of someone else's stays.
+    (reports / "备注.docx").write_bytes(b"notes")
+    run_batch(paths[:1], national, out, workers=1, reports=True)
+    assert sorted(p.name for p in reports.iterdir() if not p.name.startswith(".")) == [names[0], "备注.docx"]
+
+
+def test_batch_without_reports_writes_no_report_folder(tmp_path, build, national):
+    out = tmp_path / "out"
+    report = run_batch([str(build())], national, out, workers=1)
+    assert report.reports == 0 and not (out / REPORT_DIR).exists()
+
+
+def test_batch_cli_reports_option(tmp_path, build):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(build()), "-o", str(out), "--reports", "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "reports/" in result.stdout
+    assert [p.name for p in (out / REPORT_DIR).glob("*.docx")] == [CLEAN_REPORT]
+
+
+@pytest.mark.slow
+def test_batch_reports_from_a_dask_cluster_are_those_of_a_local_run(tmp_path, build, national):
+    distributed = pytest.importorskip("distributed", reason='the Dask path needs "distributed" (pip install -e ".[dask]")')
+    data = clean_data()
+    data["project"]["项目名称"] = "道路养护"
+    paths = [str(build()), str(build(data)), str(build())]
+    run_batch(paths, national, tmp_path / "local", workers=1, reports=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0", silence_logs=50) as cluster:
+        run_batch(paths, national, tmp_path / "dask", scheduler=cluster.scheduler_address, reports=True)
+    local = {p.name: p.read_bytes() for p in (tmp_path / "local" / REPORT_DIR).iterdir()}
+    remote = {p.name: p.read_bytes() for p in (tmp_path / "dask" / REPORT_DIR).iterdir()}
+    assert len(local) == 4 and CLEAN_REPORT.replace(".docx", " (2).docx") in local    # three reports and the list
+    assert remote == local
