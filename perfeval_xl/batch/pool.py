@@ -26,6 +26,7 @@ from ..evaluate import evaluate_file, failed, sha256_of
 from ..model import Result
 from ..problems import ERROR, problem
 from ..profiles import Profile
+from ..review.duplicates import texts_digest
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
 from ..writers.summary import Entry, entry_of
@@ -47,6 +48,7 @@ class Outcome:
     entry: Entry            # what the summary needs
     annex: str | None       # the Annex file name it asks for; the workbook waits in staging as f"{index}.xlsx"
     has_errors: bool
+    texts: str = ""         # digest of the goal + achievement texts (review.duplicates), "" when none
 
 
 _WORKER: dict = {}
@@ -111,7 +113,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def outcome_of(index: int, result: Result, annex: str | None) -> Outcome:
-    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors)
+    project = result.intake.project if result.intake is not None else None
+    texts = texts_digest(project.goal, project.achieved) if project is not None else ""
+    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors, texts)
 
 
 def crashed(path: str, profile: Profile, reason: str, reason_en: str, *, read_from: str | None = None) -> Result:

@@ -36,7 +36,8 @@ GRADE_SHEET = "等级分布"
 WATCH_SHEET = "关注清单"
 FINDING_SHEET = "问题清单"
 FAILURE_SHEET = "处理失败"
-SHEETS = (SUMMARY_SHEET, DEPARTMENT_SHEET, GRADE_SHEET, WATCH_SHEET, FINDING_SHEET, FAILURE_SHEET)
+DUPLICATE_SHEET = "重复提交"
+SHEETS = (SUMMARY_SHEET, DEPARTMENT_SHEET, GRADE_SHEET, WATCH_SHEET, FINDING_SHEET, FAILURE_SHEET, DUPLICATE_SHEET)
 
 SUMMARY_COLUMNS = (
     "序号", "评价年度", "主管部门", "实施单位", "项目编码", "项目名称", "全年预算数", "全年执行数", "预算执行率",
@@ -48,6 +49,7 @@ GRADE_COLUMNS = ("等级", "项目数", "项目数占比", "全年预算数", "�
 WATCH_COLUMNS = ("序号", "主管部门", "项目名称", "核算总分", "自评总分", "预算执行率", "未核实分值", "错误数", "等级", "原因", "源文件")
 FINDING_COLUMNS = ("序号", "源文件", "主管部门", "项目名称", "级别", "代码", "工作表", "单元格", "说明")
 FAILURE_COLUMNS = ("序号", "源文件", "代码", "原因")
+DUPLICATE_COLUMNS = ("组号", "项目编码", "评价年度", "主管部门", "项目名称", "源文件", "修改时间（UTC）", "处理", "以此文件为准")
 
 # 关注清单 thresholds (outputs.md): a score below 80, an execution rate below 90 %.
 WATCH_SCORE = Decimal(80)
@@ -270,11 +272,13 @@ class SummaryWriter:
         self.watch = _Sheet(self.workbook, WATCH_SHEET, WATCH_COLUMNS, s)
         self.findings = _Sheet(self.workbook, FINDING_SHEET, FINDING_COLUMNS, s)
         self.failures = _Sheet(self.workbook, FAILURE_SHEET, FAILURE_COLUMNS, s)
+        self.duplicates = _Sheet(self.workbook, DUPLICATE_SHEET, DUPLICATE_COLUMNS, s)
         self.departments: dict[str, _Tally] = {}
         self.by_grade: dict[str, _Tally] = {}
         self.all = _Tally()
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Entry, more_reasons: list[str] | tuple[str, ...] = ()) -> None:
+        """One file's rows; `more_reasons`, the 关注清单 reasons only the whole batch shows."""
         s = self.styles
         line = entry.project
         for found in entry.findings:
@@ -299,7 +303,7 @@ class SummaryWriter:
             (line.unverified, s.cell_points), (line.errors, s.cell_int), (line.warnings, s.cell_int),
             (entry.source, s.cell),
         ])
-        reasons = watch_reasons(line, self.profile.total_tolerance)
+        reasons = watch_reasons(line, self.profile.total_tolerance) + list(more_reasons)
         if reasons:
             self.watch.write([
                 (number, s.cell_int), (line.department, s.cell), (line.name, s.cell), (line.total, s.cell_points),
@@ -310,10 +314,19 @@ class SummaryWriter:
         self.by_grade.setdefault(line.grade, _Tally()).add(line)
         self.all.add(line)
 
+    def add_duplicate(self, group: int, line: ProjectLine, source: str, modified: str, kept: str | None) -> None:
+        """One file of a project sent more than once; `kept` is None for the file that counts."""
+        s = self.styles
+        self.duplicates.write([
+            (group, s.cell_int), (line.code, s.cell), (line.year, s.cell_int), (line.department, s.cell),
+            (line.name, s.cell), (source, s.cell), (modified, s.cell), ("计入汇总" if kept is None else "已被取代", s.center),
+            (kept, s.cell),
+        ])
+
     def close(self) -> None:
         self._department_sheet()
         self._grade_sheet()
-        for sheet in (self.summary, self.by_department, self.watch, self.findings, self.failures):
+        for sheet in (self.summary, self.by_department, self.watch, self.findings, self.failures, self.duplicates):
             sheet.finish()
         self.workbook.close()
 
