@@ -180,6 +180,7 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
                 record = json.loads(text)
                 record["superseded_by"] = prints[found.superseded[index]].path
                 records.write(json.dumps(record, ensure_ascii=False) + "\n")
+                summary.add(entry, counted=False)
                 continue
             reasons = list(own.get(index, ()))
             if index in full_index:

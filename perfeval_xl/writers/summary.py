@@ -277,8 +277,11 @@ class SummaryWriter:
         self.by_grade: dict[str, _Tally] = {}
         self.all = _Tally()
 
-    def add(self, entry: Entry, more_reasons: list[str] | tuple[str, ...] = ()) -> None:
-        """One file's rows; `more_reasons`, the 关注清单 reasons only the whole batch shows."""
+    def add(self, entry: Entry, more_reasons: list[str] | tuple[str, ...] = (), *, counted: bool = True) -> None:
+        """One file's rows; `more_reasons`, the 关注清单 reasons only the whole batch shows.
+
+        `counted=False` (a superseded resubmission): its findings are listed, the project is not counted.
+        """
         s = self.styles
         line = entry.project
         for found in entry.findings:
@@ -292,6 +295,8 @@ class SummaryWriter:
             self.failures.write([
                 (self.failures.row + 1, s.cell_int), (entry.source, s.cell), (entry.failure, s.cell), (entry.reason, s.cell),
             ])
+            return
+        if not counted:
             return
         number = self.summary.row + 1
         self.summary.write([
