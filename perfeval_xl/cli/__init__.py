@@ -23,4 +23,4 @@ def main() -> None:
 
 
 # Each module registers its command on `app`; the order is the order of --help.
-from . import template, check, score, batch, explain, docs  # noqa: E402,F401
+from . import template, check, score, batch, sample, review, explain, docs  # noqa: E402,F401
