@@ -78,7 +78,7 @@ def draw(pool: list[Candidate], n: int, seed: int, risk_share: float = RISK_SHAR
     ranked = sorted((c for c in pool if c.risk > 0), key=lambda c: (-c.risk, c.ident))
     by_risk = ranked[: min(len(ranked), int(n * risk_share + 0.5))]
     taken = {c.ident for c in by_risk}
-    rest = [c for c in pool if c.ident not in taken]
+    rest = sorted((c for c in pool if c.ident not in taken), key=lambda c: c.ident)
     drawn = random.Random(seed).sample(rest, n - len(by_risk))
     picks = [Pick(i, c, f"风险排序第 {i} 名（风险分 {c.risk}）") for i, c in enumerate(by_risk, start=1)]
     start = len(picks) + 1
