@@ -4,6 +4,8 @@ Each entry carries the message templates (Chinese for people, English for logs; 
 finding's params), the severity it is raised with, the cell it names, what it means, why it matters
 and how to fix it. docs/checks.md is generated from it (scripts/make_checks_doc.py), and the check
 table, the Annex's 校验问题 sheet and `perfeval explain` show the fix from here.
+
+Long because it is one table of data, one entry per code, that reads best whole.
 """
 
 from __future__ import annotations
