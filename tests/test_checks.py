@@ -51,7 +51,9 @@ HOSTILE_FILE_CODES = frozenset({
 
 # Raised by batch.run_batch when scoring one file raises (a bug, not a cell):
 # no workbook content is meant to raise it, so it has no case here.
-BATCH_CODES = frozenset({"worker-crashed"})
+# Found across a batch or in a review workbook, not in one intake (tests/test_batch.py, tests/test_review.py).
+BATCH_CODES = frozenset({"worker-crashed", "copied-across-projects", "review-score-invalid", "review-source-changed",
+                         "review-project-unknown"})
 
 P, I, B = "绩效指标", "项目信息", "预算执行"
 E, W, N = "error", "warning", "info"

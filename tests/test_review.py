@@ -241,3 +241,16 @@ def test_the_sample_files_are_byte_identical_on_a_rerun_and_name_the_sources(cyc
     assert ws.column_dimensions["N"].hidden       # SHA-256
     validations = {str(v.sqref): (v.type, v.formula1, v.formula2) for v in ws.data_validations.dataValidation}
     assert validations["J3"] == ("decimal", "0", "10.0")
+
+
+def test_a_blank_line_accepts_the_computed_score_and_an_unknown_project_is_a_finding():
+    from perfeval_xl.review.review_read import Filled, Form, apply
+
+    record = {"source": {"path": "a.xlsx", "sheet": None, "sha256": "aa"}, "project": {"name": "p"},
+              "budget": {"weight": 10.0, "score": 9.5}, "total_score": 89.5, "self_total": 90.0, "grade": "良",
+              "indicators": [{"row": 3, "name": "x", "weight": 80.0, "score": 80.0}]}
+    form = Form({("a.xlsx", "", "aa"): [Filled("预算", None, "", "J3"), Filled("3", "79.5", "", "J4")],
+                 ("b.xlsx", "", "bb"): [Filled("预算", 1, "", "J5")]})
+    reviews, problems = apply(form, [record], lambda path: "aa", lambda r: (lambda total: "良"))
+    assert reviews[0]["total"] == 89.0 and reviews[0]["difference_to_self"] == -1.0
+    assert [(p.code, p.cell) for p in problems] == [("review-project-unknown", "J5")]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from array import array
 from dataclasses import dataclass, field
 
 from ..text import normalise
@@ -53,21 +54,31 @@ def project_key(project: dict) -> tuple:
     return ("name", project.get("year"), _norm(project.get("department")), _norm(project.get("name")))
 
 
-def row_set(indicators: list[dict]) -> frozenset[int]:
-    return frozenset(_digest(_norm(item.get("name")) + "\x1f" + _norm(item.get("target"))) for item in indicators)
+def row_set(indicators: list[dict]) -> bytes:
+    """The table's distinct rows (normalised 三级指标 + 年度指标值) as sorted 8-byte digests, packed."""
+    rows = sorted({_digest(_norm(item.get("name")) + "\x1f" + _norm(item.get("target"))) for item in indicators})
+    return array("Q", rows).tobytes()
 
 
-@dataclass(frozen=True)
+def rows_of(packed: bytes) -> array:
+    rows = array("Q")
+    rows.frombytes(packed)
+    return rows
+
+
+# MEMORY: one Print per project of a batch stays in memory until the summary is
+# written (about 400 bytes with a ten-row table): digests, not the texts.
+@dataclass(frozen=True, slots=True)
 class Print:
     """What matching needs of one scored record: small, kept for every project of a batch."""
 
     index: int            # position in the batch's records
     path: str
     mtime: float
-    key: tuple
-    department: str
-    name: str
-    rows: frozenset[int]
+    key: int              # digest of project_key
+    department: int       # digest of the normalised 主管部门
+    name: int             # digest of the normalised 项目名称
+    rows: bytes           # row_set
     texts: str = ""
     display_department: str = ""     # as written, for messages
     display_name: str = ""
@@ -77,8 +88,9 @@ def print_of(index: int, record: dict, mtime: float, texts: str = "") -> Print |
     project = record.get("project")
     if not project:
         return None
-    return Print(index, record["source"]["path"], mtime, project_key(project), _norm(project.get("department")),
-                 _norm(project.get("name")), row_set(record.get("indicators") or ()), texts,
+    return Print(index, record["source"]["path"], mtime, _digest(repr(project_key(project))),
+                 _digest(_norm(project.get("department"))), _digest(_norm(project.get("name"))),
+                 row_set(record.get("indicators") or ()), texts,
                  project.get("department") or "", project.get("name") or "")
 
 
@@ -97,7 +109,7 @@ class Found:
 
 def find(prints: list[Print]) -> Found:
     found = Found()
-    by_key: dict[tuple, list[Print]] = {}
+    by_key: dict[int, list[Print]] = {}
     for item in prints:
         by_key.setdefault(item.key, []).append(item)
     for key in sorted(by_key, key=lambda k: min(p.index for p in by_key[k])):
@@ -122,21 +134,20 @@ def _different(a: Print, b: Print) -> bool:
     return a.key != b.key and (a.department != b.department or a.name != b.name)
 
 
-def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+def jaccard(a: bytes, b: bytes) -> float:
+    first, second = set(rows_of(a)), set(rows_of(b))
+    return len(first & second) / len(first | second) if first or second else 0.0
 
 
 def _similar_tables(prints: list[Print]) -> dict[tuple[int, int], float | None]:
-    candidates = [p for p in prints if len(p.rows) >= MIN_ROWS]
+    candidates = [p for p in prints if len(p.rows) >= 8 * MIN_ROWS]
     frequency: dict[int, int] = {}
     for item in candidates:
-        for row in item.rows:
+        for row in rows_of(item.rows):
             frequency[row] = frequency.get(row, 0) + 1
     index: dict[int, list[int]] = {}
-    ordered = []
     for position, item in enumerate(candidates):
-        rows = sorted(item.rows, key=lambda r: (frequency[r], r))
-        ordered.append(rows)
+        rows = sorted(rows_of(item.rows), key=lambda r: (frequency[r], r))
         for row in rows[: len(rows) - math.ceil(SIMILARITY * len(rows)) + 1]:
             index.setdefault(row, []).append(position)
     pairs: dict[tuple[int, int], float | None] = {}
