@@ -17,7 +17,7 @@ def results_of(summary_dir: Path) -> Path:
 
     path = summary_dir if summary_dir.is_file() else summary_dir / "results.jsonl"
     if not path.is_file():
-        raise UsageError(f"找不到 {path}：SUMMARY_DIR 应为 perfeval batch 的输出文件夹")
+        raise UsageError(f"找不到 {path}：结果文件夹应为 perfeval batch 的输出文件夹")
     return path
 
 
