@@ -278,10 +278,7 @@ class SummaryWriter:
         self.all = _Tally()
 
     def add(self, entry: Entry, more_reasons: list[str] | tuple[str, ...] = (), *, counted: bool = True) -> None:
-        """One file's rows; `more_reasons`, the 关注清单 reasons only the whole batch shows.
-
-        `counted=False` (a superseded resubmission): its findings are listed, the project is not counted.
-        """
+        """One file's rows; `more_reasons`: 关注清单 reasons of the whole batch; counted=False: findings only."""
         s = self.styles
         line = entry.project
         for found in entry.findings:
@@ -322,11 +319,9 @@ class SummaryWriter:
     def add_duplicate(self, group: int, line: ProjectLine, source: str, modified: str, kept: str | None) -> None:
         """One file of a project sent more than once; `kept` is None for the file that counts."""
         s = self.styles
-        self.duplicates.write([
-            (group, s.cell_int), (line.code, s.cell), (line.year, s.cell_int), (line.department, s.cell),
-            (line.name, s.cell), (source, s.cell), (modified, s.cell), ("计入汇总" if kept is None else "已被取代", s.center),
-            (kept, s.cell),
-        ])
+        self.duplicates.write([(group, s.cell_int), (line.code, s.cell), (line.year, s.cell_int), (line.department, s.cell),
+                               (line.name, s.cell), (source, s.cell), (modified, s.cell),
+                               ("计入汇总" if kept is None else "已被取代", s.center), (kept, s.cell)])
 
     def close(self) -> None:
         self._department_sheet()
