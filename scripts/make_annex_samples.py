@@ -109,7 +109,7 @@ def national_form(path: Path, projects: list[dict]) -> Path:
 
 
 ROADS = {
-    "year": 2023, "name": "农村公路养护工程", "department": "某县交通运输局", "unit": "某县农村公路养护中心",
+    "year": 2023, "name": "农村公路安全生命防护工程", "department": "某县交通运输局", "unit": "某县农村公路养护中心",
     "funds": {"total": [380, 400, 372, 10, "", 9.3], "appropriation": [380, 380, 352], "carryover": ["", 20, 20]},
     "goal": "完成全县320公里农村公路日常养护，修复路面坑槽12000平方米，公路优良路率达到80%以上，保障群众安全便捷出行。",
     "achieved": "全年养护农村公路326公里，修复坑槽11400平方米，养护工程验收全部合格，公路优良路率78%，沿线群众满意度93%。",
@@ -461,7 +461,7 @@ def seed_report(path: Path, annex: list[list[str]] | None = None) -> Path:
 def make_all(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [
-        national_form(out / "某县交通运输局" / "2023_农村公路养护工程_附件1.xlsx", [ROADS]),
+        national_form(out / "某县交通运输局" / "2023_农村公路安全生命防护工程_附件1.xlsx", [ROADS]),
         split_target_form(out / "某县林业和草原局" / "2023_森林草原防灭火专项经费_自评表.xlsx"),
         convert(weight_first_form(out / "池州市贵池区棠溪镇" / "2023_农村人居环境整治提升项目.xlsx"), "xls"),
         convert(initial_only_form(out / "某市文化和旅游局" / "2023_公共文化服务体系建设.xlsx"), "ods"),

@@ -788,6 +788,60 @@ AGRI_SERVICE_EXPECTED = {"total_score": 42.05, "grade": "差", "budget_rate": 0.
                          "unverified_rows": [], "error_codes": []}
 
 # =========================================================================
+# 13. 某县交通运输局 / 2023 农村公路养护工程 — SENT THREE TIMES
+#  The same project (项目编码 JT-2023-0009) in three files: the first draft,
+#  a revision, and the final; the batch must count it once (budget 520, not
+#  3 x 520 = 1,560). Same figures in all three; the drafts differ in their
+#  自评得分 and 实际完成情况 text only.
+#  Budget: 年度资金总额 520 / 520 / 520 / 500 -> rate = 500 / 520 = 0.961538...
+#    -> 10 x 0.961538 = 9.61538 -> 9.62; budget_rate 0.9615
+#  row  indicator              w   target    actual   score
+#   3   养护里程               20  ≥120公里  126公里  met 20.00
+#   4   路面技术状况优良率     15  ≥85%      88%      met 15.00
+#   5   养护工程验收合格率     15  ≥95%      100%     met 15.00
+#   6   农村公路通行条件       30  明显改善  明显改善 达成 band, 自评 30 -> 30.00
+#   7   沿线群众满意度         10  ≥90%      93%      met 10.00
+#  total = 9.62 + 50 + 30 + 10 = 99.62 -> 优; weights 10+50+30+10 = 100.
+#  errors: none. unverified: none.
+# =========================================================================
+def road_maintenance(draft: int) -> dict[str, Any]:
+    full = draft == 1        # the first draft claims every point
+    return {
+        "project": {
+            "评价年度": 2023,
+            "项目名称": "农村公路养护工程",
+            "项目编码": "JT-2023-0009",
+            "主管部门": "某县交通运输局",
+            "实施单位": "某县农村公路管理所",
+            "项目负责人": "刘洋",
+            "联系电话": "0350-7015566",
+            "预期目标": "完成农村公路养护120公里以上，路面技术状况优良率达到85%以上，农村公路通行条件明显改善。",
+            "实际完成情况": ("完成养护。" if draft == 1 else
+                             "全年完成农村公路养护126公里，路面技术状况优良率88%，养护工程全部验收合格，"
+                             "支出500万元，结余20万元按规定收回。" + ("（终稿）" if draft == 3 else "")),
+        },
+        "budget": {
+            "年度资金总额": [520, 520, 520, 500],
+            "当年财政拨款": [520, 520, 520, 500],
+            "县区级": [520, 520, 520, 500],
+        },
+        "indicators": [
+            budget_row(10 if full else 9.62),
+            ind("产出指标", "数量指标", "养护里程", 20, "≥120公里", "126公里", 20),
+            ind("产出指标", "质量指标", "路面技术状况优良率", 15, "≥85%", "88%", 15),
+            ind("产出指标", "质量指标", "养护工程验收合格率", 15, "≥95%", "100%", 15),
+            ind("效益指标", "社会效益指标", "农村公路通行条件", 30, "明显改善", "明显改善", 30,
+                level="达成年度指标"),
+            ind("满意度指标", "服务对象满意度指标", "沿线群众满意度", 10, "≥90%", "93%", 10),
+        ],
+        "merge_level1": True,
+    }
+
+
+ROAD_EXPECTED = {"total_score": 99.62, "grade": "优", "budget_rate": 0.9615,
+                 "unverified_rows": [], "error_codes": []}
+
+# =========================================================================
 # tests/fixtures/percent.*: F3 is the number 0.98 in percent format against
 # ≥95% (reader tests). Budget 100 / 100 / 100 / 100 -> 10; 50 + 30 + 10 met:
 # total 100.00 优, no errors.
@@ -831,6 +885,9 @@ PROJECTS: tuple[tuple[str, dict[str, Any], dict[str, Any], str], ...] = (
     ("某县农业农村局/2022_耕地地力保护补贴", FARMLAND_SUBSIDY, FARMLAND_SUBSIDY_EXPECTED, "xlsx"),
     ("某县农业农村局/2023_高标准农田建设项目", FARMLAND_CONSTRUCTION, FARMLAND_CONSTRUCTION_EXPECTED, "xlsx"),
     ("某县农业农村局/2023_农业社会化服务项目", AGRI_SERVICE, AGRI_SERVICE_EXPECTED, "xlsx"),
+    ("某县交通运输局/2023_农村公路养护工程", road_maintenance(1), ROAD_EXPECTED, "xlsx"),
+    ("某县交通运输局/2023_农村公路养护工程（修改稿）", road_maintenance(2), ROAD_EXPECTED, "xlsx"),
+    ("某县交通运输局/2023_农村公路养护工程（终稿）", road_maintenance(3), ROAD_EXPECTED, "xlsx"),
 )
 
 BROKEN = "某县水利局/损坏的文件.xlsx"

@@ -39,7 +39,7 @@ def test_national_form_every_block_at_its_cell(tmp_path, national):
     assert result.source_form == "annex" and result.source_sheet == "项目支出绩效自评表"
     project = result.intake.project
     assert (project.year, project.name, project.department, project.unit) == (
-        2023, "农村公路养护工程", "某县交通运输局", "某县农村公路养护中心")
+        2023, "农村公路安全生命防护工程", "某县交通运输局", "某县农村公路养护中心")
     assert project.cells["项目名称"] == "B4" and project.cells["主管部门"] == "B5" and project.cells["实施单位"] == "G5"
     assert project.cells["评价年度"] == "A3"
     assert project.goal.startswith("完成全县320公里") and project.cells["预期目标"] == "B12"
@@ -104,7 +104,7 @@ def test_a_staff_list_is_no_form(tmp_path, national):
 def test_a_staff_list_in_a_batch_is_one_error_record(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    shutil.copy(ANNEX_SAMPLES / "某县交通运输局" / "2023_农村公路养护工程_附件1.xlsx", inbox / "a.xlsx")
+    shutil.copy(ANNEX_SAMPLES / "某县交通运输局" / "2023_农村公路安全生命防护工程_附件1.xlsx", inbox / "a.xlsx")
     wb = openpyxl.Workbook()
     wb.active.append(["姓名", "部门", "岗位"])
     wb.save(inbox / "b.xlsx")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -34,6 +35,7 @@ def project(name: str, department: str = "部门甲", annual=200, executed=190) 
     data = clean_data()
     data["project"]["项目名称"] = name
     data["project"]["主管部门"] = department
+    data["project"]["项目编码"] = f"XM-2023-{name}"    # one code per project: the same code is a resubmission
     data["budget"]["年度资金总额"] = [annual, annual, annual, executed]
     return data
 
@@ -47,6 +49,9 @@ def inbox(tmp_path) -> Path:
     write_intake(root / "部门甲/good1.xlsx", project("饮水工程"))
     write_intake(root / "部门甲/good2.xlsx", project("道路养护", annual=100, executed=50))
     add_legacy_and_broken(root / "部门乙")
+    # seed.ods and seed.xls are one project sent twice: the .xls, modified last, counts.
+    os.utime(root / "部门乙/seed.ods", (1_900_000_000, 1_900_000_000))
+    os.utime(root / "部门乙/seed.xls", (2_000_000_000, 2_000_000_000))
     shutil.copy(root / "部门甲/good1.xlsx", root / "部门乙/~$good1.xlsx")
     (root / "部门乙/报告.pdf").write_bytes(b"%PDF-1.4")
     (root / "部门乙/说明.docx").write_bytes(b"PK\x03\x04")
@@ -102,11 +107,17 @@ def test_a_folder_gives_one_record_per_spreadsheet(inbox, tmp_path):
     assert all(r["schema"] == "perfeval-result/1" and r["total_score"] is not None for r in scored)
 
     summary = out / "summary.xlsx"
-    assert openpyxl.load_workbook(summary).sheetnames == ["汇总", "按部门", "等级分布", "关注清单", "问题清单", "处理失败"]
+    assert openpyxl.load_workbook(summary).sheetnames == ["汇总", "按部门", "等级分布", "关注清单", "问题清单", "处理失败", "重复提交"]
     rows = sheet_rows(summary, "汇总")
-    assert [Path(r["源文件"]).relative_to(inbox).as_posix() for r in rows] == GOOD
-    assert [r["序号"] for r in rows] == [1, 2, 3, 4]
-    assert [r["项目名称"] for r in rows[2:]] == ["饮水工程", "道路养护"]
+    # seed.ods is superseded by seed.xls (the same project, modified later): counted once.
+    assert [Path(r["源文件"]).relative_to(inbox).as_posix() for r in rows] == GOOD[1:]
+    assert [r["序号"] for r in rows] == [1, 2, 3]
+    assert [r["项目名称"] for r in rows[1:]] == ["饮水工程", "道路养护"]
+    superseded = {relative(r, inbox): Path(r["superseded_by"]).relative_to(inbox).as_posix()
+                  for r in got if "superseded_by" in r}
+    assert superseded == {"部门乙/seed.ods": "部门乙/seed.xls"}
+    copies = [(Path(r["源文件"]).relative_to(inbox).as_posix(), r["处理"]) for r in sheet_rows(summary, "重复提交")]
+    assert copies == [("部门乙/seed.xls", "计入汇总"), ("部门乙/seed.ods", "已被取代")]
     failed = {Path(r["源文件"]).relative_to(inbox).as_posix(): r["代码"] for r in sheet_rows(summary, "处理失败")}
     assert failed == BROKEN
     findings = sheet_rows(summary, "问题清单")
@@ -127,7 +138,7 @@ def test_per_department_figures_match_a_hand_computation(inbox, tmp_path):
     invoke(str(inbox), "-o", str(out), "--workers", "2")
     sums = defaultdict(lambda: {"n": 0, "annual": 0.0, "executed": 0.0, "score": 0.0, "weighted": 0.0})
     for record in records(out):
-        if "error" in record:
+        if "error" in record or "superseded_by" in record:
             continue
         tally = sums[record["project"]["department"]]
         tally["n"] += 1
@@ -157,7 +168,7 @@ def test_a_killed_worker_costs_one_file(inbox, tmp_path, monkeypatch):
     errors = {relative(r, inbox): r["error"]["code"] for r in records(out) if "error" in r}
     assert errors == {**BROKEN, "部门甲/good2.xlsx": "worker-crashed"}
     assert len(records(out)) == len(GOOD) + len(BROKEN)
-    assert len(sheet_rows(out / "summary.xlsx", "汇总")) == len(GOOD) - 1
+    assert len(sheet_rows(out / "summary.xlsx", "汇总")) == len(GOOD) - 2    # good2 lost, seed.ods superseded
     assert len(list((out / "annex").glob("*.xlsx"))) == len(GOOD) - 1
 
 
@@ -291,6 +302,10 @@ def test_a_record_is_the_library_record(inbox, tmp_path, national):
     invoke(str(inbox), "-o", str(out), "--workers", "2")
     path = inbox / "部门甲/good1.xlsx"
     (record,) = [r for r in records(out) if r["source"]["path"] == str(path)]
+    # good1 and good2 share one indicator table under two names: the batch adds that warning, nothing else.
+    copies = [p for p in record["problems"] if p["code"] == "copied-across-projects"]
+    record["problems"] = [p for p in record["problems"] if p["code"] != "copied-across-projects"]
+    assert len(copies) == 1 and str(inbox / "部门甲/good2.xlsx") in copies[0]["message"]
     assert record == to_record(evaluate_file(path, national, display_path=str(path)))
 
 

@@ -54,7 +54,9 @@ HOSTILE_FILE_CODES = frozenset({
 
 # Raised by batch.run_batch when scoring one file raises (a bug, not a cell):
 # no workbook content is meant to raise it, so it has no case here.
-BATCH_CODES = frozenset({"worker-crashed"})
+# Found across a batch or in a review workbook, not in one intake (tests/test_batch.py, tests/test_review.py).
+BATCH_CODES = frozenset({"worker-crashed", "copied-across-projects", "review-score-invalid", "review-source-changed",
+                         "review-project-unknown"})
 # Findings only Annex forms give: each has its case in test_annex_forms.py.
 ANNEX_FORM_CODES = frozenset({"form-not-recognised", "amounts-in-yuan", "annual-budget-missing", "rate-mismatch",
                               "weight-column-missing", "grade-mismatch"})

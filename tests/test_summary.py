@@ -66,7 +66,7 @@ def rows(ws) -> list[tuple]:
 
 def test_sheets_headers_freeze_and_filters(summary):
     wb = openpyxl.load_workbook(summary)
-    assert tuple(wb.sheetnames) == SHEETS == ("汇总", "按部门", "等级分布", "关注清单", "问题清单", "处理失败")
+    assert tuple(wb.sheetnames) == SHEETS == ("汇总", "按部门", "等级分布", "关注清单", "问题清单", "处理失败", "重复提交")
     assert tuple(c.value for c in wb["汇总"][1]) == SUMMARY_COLUMNS
     for name in SHEETS:
         assert wb[name].freeze_panes == "A2"

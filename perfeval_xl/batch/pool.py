@@ -27,6 +27,7 @@ from ..evaluate import evaluate_path, failed, memory_problem, sha256_of, timeout
 from ..model import Result
 from ..problems import ERROR, problem
 from ..profiles import Profile
+from ..review.duplicates import texts_digest
 from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
@@ -55,6 +56,7 @@ class Outcome:
     part: int = 0
     more: tuple[Outcome, ...] = ()
     report: str | None = None   # with --reports: the report's file name; it waits in staging as `staged_report`
+    texts: str = ""             # digest of the goal + achievement texts (review.duplicates), "" when none
 
     @property
     def staged(self) -> str:
@@ -186,7 +188,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def outcome_of(index: int, result: Result, annex: str | None, part: int = 0) -> Outcome:
-    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors, part)
+    project = result.intake.project if result.intake is not None else None
+    texts = texts_digest(project.goal, project.achieved) if project is not None else ""
+    return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors, part, texts=texts)
 
 
 def crashed(path: str, profile: Profile, reason: str, reason_en: str, *, read_from: str | None = None) -> Result:

@@ -16,18 +16,24 @@ interrupted run leaves DIR exactly as it was.
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import Interrupted, OutputError
 from ..text import printable_path
 from ..profiles import Profile
+from ..review.duplicates import MAX_NAMED, Print, find, print_of
+from ..review.findings import copy_problem, with_findings
+from ..review.risk import batch_patterns, departments_all_full
 from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout
 from ..writers.summary import SummaryWriter
@@ -142,10 +148,13 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
                   reports: bool = False) -> tuple[set[str], set[str]]:
     """Write every output into staging, in input order; return the Annex and report names taken (case-folded).
 
-    staging/annex/ receives each Annex under its final name and
-    staging/.perfeval-annex-list their names, so that nothing per file is
-    kept in memory but its name; with `reports`, staging/reports/ and
-    staging/.perfeval-report-list the same for the reports.
+    Two passes, because resubmissions and copies are only known once every
+    file is in: the first moves each Annex (and, with `reports`, each report)
+    under its final name into staging/annex/ (staging/reports/), with their
+    manifests, spools each project's (record, Entry) to a file in staging and
+    keeps only a small fingerprint per project (review.duplicates.Print); the
+    second reads the spool back and writes results.jsonl and summary.xlsx,
+    with the superseded records marked and the copies warned of.
     """
     names, report_names = AnnexNames(), AnnexNames()
     annexes = staging / ANNEX_DIR
@@ -153,14 +162,15 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
     if reports:
         (staging / REPORT_DIR).mkdir()
         (staging / REPORT_MANIFEST_NAME).touch()
-    summary = SummaryWriter(staging / SUMMARY_NAME, profile, tmpdir=staging)
+    prints: dict[int, Print] = {}
+    totals: list[tuple[int, str, float]] = []
+    own: dict[int, list[str]] = {}
+    count = 0
     try:
-        with open(staging / RESULTS_NAME, "w", encoding="utf-8", newline="\n") as records, \
+        with open(staging / SPOOL_NAME, "wb") as spool, \
                 open(staging / MANIFEST_NAME, "w", encoding="utf-8", newline="\n") as manifest:
             for outcome in outcomes:
                 for part in outcome.parts:     # a workbook of several Annex forms: one of each per project
-                    records.write(part.record + "\n")
-                    summary.add(part.entry)
                     _count(report, part)
                     if part.annex is not None:
                         name = names.claim(part.annex)
@@ -169,9 +179,59 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
                     if part.report is not None:
                         _stage_report(staging, part, report_names)
                         report.reports += 1
+                    pickle.dump((part.record, part.entry), spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    if part.entry.project is not None:
+                        record = json.loads(part.record)
+                        found = print_of(count, record, _mtime(part.entry.source), part.texts)
+                        if found is not None:
+                            prints[count] = found
+                            totals.append((count, record["project"].get("department") or "", record["total_score"]))
+                            reasons = batch_patterns(record, set())
+                            if reasons:
+                                own[count] = reasons
+                    count += 1
     finally:
         outcomes.close()
+    found = find(list(prints.values()))
+    full = departments_all_full((department, total) for index, department, total in totals
+                                if index not in found.superseded)
+    full_index = {index for index, department, _ in totals if department in full}
+    del totals
+    summary = SummaryWriter(staging / SUMMARY_NAME, profile, tmpdir=staging)
+    lines: dict[int, object] = {}
+    wanted = {index for group in found.groups for index in group}
+    with open(staging / SPOOL_NAME, "rb") as spool, \
+            open(staging / RESULTS_NAME, "w", encoding="utf-8", newline="\n") as records:
+        for index in range(count):
+            text, entry = pickle.load(spool)
+            if index in wanted:
+                lines[index] = entry.project
+            if index in found.superseded:
+                record = json.loads(text)
+                record["superseded_by"] = prints[found.superseded[index]].path
+                records.write(json.dumps(record, ensure_ascii=False) + "\n")
+                summary.add(entry, counted=False)
+                continue
+            reasons = list(own.get(index, ()))
+            if index in full_index:
+                reasons.append(FULL_DEPARTMENT)
+            copies = found.copies.get(index)
+            if copies:
+                record = json.loads(text)
+                warned = [copy_problem(copy, prints[copy.other], record) for copy in copies[:MAX_NAMED]]
+                record["problems"] = record["problems"] + [p.to_dict() for p in warned]
+                text = json.dumps(record, ensure_ascii=False)
+                entry = with_findings(entry, warned)
+                reasons.append(f"与其他项目的指标表或目标文本雷同 {len(warned)} 处")
+            records.write(text + "\n")
+            summary.add(entry, reasons)
+    for number, group in enumerate(found.groups, start=1):
+        kept = prints[group[0]].path
+        for index in group:
+            item = prints[index]
+            summary.add_duplicate(number, lines[index], item.path, _when(item.mtime), None if index == group[0] else kept)
     summary.close()
+    (staging / SPOOL_NAME).unlink()
     return names.taken, report_names.taken
 
 
@@ -189,6 +249,21 @@ def _refuse_inputs_among_reports(paths: list[str], out_dir: Path) -> None:
     for path in paths:
         if os.path.dirname(os.path.realpath(path)) == reports:
             raise UsageError(f"输入文件 {path} 位于输出位置 {REPORT_DIR}/，会被本次运行覆盖或删除；请换一个输出文件夹（-o）")
+
+
+SPOOL_NAME = ".perfeval-spool"
+FULL_DEPARTMENT = "本部门全部项目均为100分"
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _when(mtime: float) -> str:
+    return datetime.fromtimestamp(mtime, timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if mtime else ""
 
 
 FAILURES_LISTED = 10

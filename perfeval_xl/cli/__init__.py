@@ -23,4 +23,4 @@ def main() -> None:
 
 
 # Each module registers its command on `app`; the order is the order of --help.
-from . import template, check, score, batch, report, explain, docs, serve  # noqa: E402,F401
+from . import template, check, score, batch, report, sample, review, explain, docs, serve  # noqa: E402,F401

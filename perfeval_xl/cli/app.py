@@ -89,6 +89,8 @@ HELP = """项目支出绩效自评：读取填报表、校验、按规则评分�
   perfeval check 填报表.xlsx              列出问题及修改方法
   perfeval score 填报表.xlsx -o 输出      评分并写出附件1
   perfeval batch 收件箱 -o 汇总           批量评分，写出汇总工作簿
+  perfeval sample 汇总 -n 10 --seed 1     抽评：抽评清单和复核表
+  perfeval review 复核表.xlsx --results 汇总 -o 复核   读回复核表
   perfeval explain unit-mismatch          某个问题代码的完整说明
   perfeval docs                           使用说明（评分规则、填报表、输出）
 """

@@ -53,7 +53,8 @@ GRADE_SHEET = "等级分布"
 WATCH_SHEET = "关注清单"
 FINDING_SHEET = "问题清单"
 FAILURE_SHEET = "处理失败"
-SHEETS = (SUMMARY_SHEET, DEPARTMENT_SHEET, GRADE_SHEET, WATCH_SHEET, FINDING_SHEET, FAILURE_SHEET)
+DUPLICATE_SHEET = "重复提交"
+SHEETS = (SUMMARY_SHEET, DEPARTMENT_SHEET, GRADE_SHEET, WATCH_SHEET, FINDING_SHEET, FAILURE_SHEET, DUPLICATE_SHEET)
 
 # (header, width): widths fixed up front, so that a streamed row gets its height as it is written.
 # Amounts are in 万元 like the intake; 差异 says which way it subtracts; 源文件 comes last and wraps.
@@ -78,6 +79,10 @@ FINDING_SPEC = (
     ("单元格", 7), ("说明", 50),
 )
 FAILURE_SPEC = (("序号", 5), ("源文件", 40), ("代码", 18), ("原因", 70))
+DUPLICATE_SPEC = (
+    ("组号", 5), ("项目编码", 14), ("评价年度", 7), ("主管部门", 16), ("项目名称", 22), ("源文件", 30),
+    ("修改时间（UTC）", 17), ("处理", 9), ("以此文件为准", 30),
+)
 GRADE_COUNT_WIDTH = 6
 SUMMARY_COLUMNS = tuple(label for label, _ in SUMMARY_SPEC)
 DEPARTMENT_COLUMNS = tuple(label for label, _ in DEPARTMENT_SPEC)
@@ -179,12 +184,14 @@ class SummaryWriter:
         self.watch = _Sheet(self.workbook, WATCH_SHEET, WATCH_SPEC, s)
         self.findings = _Sheet(self.workbook, FINDING_SHEET, FINDING_SPEC, s)
         self.failures = _Sheet(self.workbook, FAILURE_SHEET, FAILURE_SPEC, s)
+        self.duplicates = _Sheet(self.workbook, DUPLICATE_SHEET, DUPLICATE_SPEC, s)
         self.columns = ColumnTotals()
         self.departments: dict[str, Tally] = {}
         self.by_grade: dict[str, Tally] = {}
         self.all = Tally()
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Entry, more_reasons: list[str] | tuple[str, ...] = (), *, counted: bool = True) -> None:
+        """One file's rows; `more_reasons`: 关注清单 reasons of the whole batch; counted=False: findings only."""
         s = self.styles
         line = entry.project
         for found in entry.findings:
@@ -199,6 +206,8 @@ class SummaryWriter:
                 (self.failures.row + 1, s.cell_int), (entry.source, s.cell), (entry.failure, s.cell), (entry.reason, s.cell),
             ])
             return
+        if not counted:
+            return
         number = self.summary.row + 1
         self.summary.write([
             (number, s.cell_int), (line.year, s.cell_int), (line.department, s.cell), (line.unit, s.cell),
@@ -209,7 +218,7 @@ class SummaryWriter:
             (line.unverified, s.cell_points), (line.errors, s.cell_int), (line.warnings, s.cell_int),
             (entry.source, s.cell),
         ])
-        reasons = watch_reasons(line, self.profile.total_tolerance)
+        reasons = watch_reasons(line, self.profile.total_tolerance) + list(more_reasons)
         if reasons:
             self.watch.write([
                 (number, s.cell_int), (line.department, s.cell), (line.name, s.cell), (line.total, s.cell_points),
@@ -221,11 +230,18 @@ class SummaryWriter:
         self.all.add(line)
         self.columns.add(line)
 
+    def add_duplicate(self, group: int, line: ProjectLine, source: str, modified: str, kept: str | None) -> None:
+        """One file of a project sent more than once; `kept` is None for the file that counts."""
+        s = self.styles
+        self.duplicates.write([(group, s.cell_int), (line.code, s.cell), (line.year, s.cell_int), (line.department, s.cell),
+                               (line.name, s.cell), (source, s.cell), (modified, s.cell),
+                               ("计入汇总" if kept is None else "已被取代", s.center), (kept, s.cell)])
+
     def close(self) -> None:
         self._summary_total()
         self._department_sheet()
         self._grade_sheet()
-        for sheet in (self.summary, self.by_department, self.watch, self.findings, self.failures):
+        for sheet in (self.summary, self.by_department, self.watch, self.findings, self.failures, self.duplicates):
             sheet.finish()
         self.workbook.close()
 
