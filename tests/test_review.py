@@ -91,8 +91,11 @@ def test_the_samples_count_the_road_project_once(tmp_path):
     departments = {r["主管部门"]: r for r in rows(tmp_path / "out/summary.xlsx", "按部门")}
     road = departments["某县交通运输局"]
     assert (road["项目数"], road["全年预算数（万元）"], road["全年执行数（万元）"]) == (2, 520 + 400, 500 + 372)
-    listed = [r["处理"] for r in rows(tmp_path / "out/summary.xlsx", "重复提交")]
+    listed = [r["处理"] for r in rows(tmp_path / "out/summary.xlsx", "重复提交") if r["项目名称"] == "农村公路养护工程"]
     assert sorted(listed) == ["已被取代", "已被取代", "计入汇总"]
+    # The seed project is there twice too: as an intake workbook and as the Word report of the same project.
+    seed = [r["处理"] for r in rows(tmp_path / "out/summary.xlsx", "重复提交") if r["项目名称"] == "安全生产和应急管理督查检查经费"]
+    assert sorted(seed) == ["已被取代", "计入汇总"]
 
 
 # --- copies across projects ------------------------------------------------------
