@@ -31,6 +31,7 @@ def tiny_budget(annual: float, executed: float = 1e10, department: str = "某县
     data = clean_data()
     data["project"]["主管部门"] = department
     data["project"]["项目名称"] = name
+    data["project"]["项目编码"] = f"XM-{name}"      # each its own project, not a resubmission
     data["budget"]["年度资金总额"] = [annual, annual, annual, executed]
     return data
 
@@ -38,6 +39,7 @@ def tiny_budget(annual: float, executed: float = 1e10, department: str = "某县
 def tiny_target() -> dict:
     data = clean_data()
     data["indicators"][1]["年度指标值"] = "≥0." + "0" * 400 + "1公里"
+    data["project"]["项目编码"] = "XM-tiny-target"
     return data
 
 
@@ -116,4 +118,4 @@ def test_a_batch_with_such_projects_writes_everyone_s_outputs(build, national, t
     assert [r["budget"]["rate"] for r in records] == [None, None, 0.95, 0.95]
     assert len(list((tmp_path / "out" / "annex").glob("*.xlsx"))) == 4     # c and d: the same name, the second with (2)
     wb = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")
-    assert wb["汇总"].max_row == 5
+    assert wb["汇总"].max_row == 6      # the header, four projects and the 合计 row

@@ -73,6 +73,9 @@ def test_batch_goes_on_and_every_output_shows_the_escaped_name(tmp_path):
     _put(inbox, GBK + b".xlsx", SEED.read_bytes())
     _put(inbox, b"\xb0\xfc" + b".xlsx", b"PK\x03\x04garbage")        # 包, in GBK: a damaged file
     (inbox / "ok.xlsx").write_bytes(SEED.read_bytes())
+    # The same project twice: the file with the undecodable name is the newer one, so it is the one counted.
+    later = os.stat(inbox / "ok.xlsx").st_mtime + 60
+    os.utime(os.path.join(os.fsencode(inbox), GBK + b".xlsx"), (later, later))
     done = _perfeval("batch", "收件箱", "-o", "out", "-w", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr     # the outputs were written; the damaged file is among them
     assert "Traceback" not in done.stderr
@@ -86,5 +89,7 @@ def test_batch_goes_on_and_every_output_shows_the_escaped_name(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")
     sources = [row[-1] for row in wb["汇总"].iter_rows(min_row=2, values_only=True)]
     assert rf"收件箱/{SHOWN}" in sources
+    resent = [row[5] for row in wb["重复提交"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(resent) == sorted(["收件箱/ok.xlsx", rf"收件箱/{SHOWN}"])
     failed = [row[1] for row in wb["处理失败"].iter_rows(min_row=2, values_only=True)]
     assert failed == [r"收件箱/\xb0\xfc.xlsx"]

@@ -131,7 +131,7 @@ def run_batch(
                 finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
             outcomes = in_order(finished, arrived)
             with _disk_errors(out_dir):
-                written, reported = _write_staged(outcomes, staging, profile, report, reports)
+                written, reported = _write_staged(outcomes, staging, profile, report, reports, paths)
             with uninterruptible():
                 commit(staging, out_dir, written, reported if reports else None)
     except KeyboardInterrupt:
@@ -145,7 +145,7 @@ def run_batch(
 
 
 def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, report: Report,
-                  reports: bool = False) -> tuple[set[str], set[str]]:
+                  reports: bool = False, paths: list[str] | None = None) -> tuple[set[str], set[str]]:
     """Write every output into staging, in input order; return the Annex and report names taken (case-folded).
 
     Two passes, because resubmissions and copies are only known once every
@@ -182,7 +182,9 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
                     pickle.dump((part.record, part.entry), spool, protocol=pickle.HIGHEST_PROTOCOL)
                     if part.entry.project is not None:
                         record = json.loads(part.record)
-                        found = print_of(count, record, _mtime(part.entry.source), part.texts)
+                        # By the path opened, not the one shown (a name that is not UTF-8 is shown escaped).
+                        opened = paths[outcome.index] if paths is not None else part.entry.source
+                        found = print_of(count, record, _mtime(opened), part.texts)
                         if found is not None:
                             prints[count] = found
                             totals.append((count, record["project"].get("department") or "", record["total_score"]))
