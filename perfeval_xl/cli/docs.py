@@ -19,7 +19,8 @@ import typer
 from .app import app
 
 # Shown first, in this order; any other .md file of the folder follows by name.
-GUIDE = ("rules", "intake", "forms", "outputs", "checks", "batch", "layouts", "security", "performance", "decisions")
+GUIDE = ("rules", "intake", "forms", "outputs", "checks", "batch", "report", "review", "serve", "layouts", "security",
+         "performance", "architecture", "decisions")
 
 
 def docs_folder() -> Path | None:

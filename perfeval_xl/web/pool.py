@@ -49,6 +49,12 @@ class Finished:
 def _worker_main(conn, alarm: int) -> None:
     # Ctrl-C on the server's terminal is the server's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A contained reader, as check and batch use (contained.py): it dies with the server,
+    # and its address space is capped, so a crafted upload costs this child, never the server.
+    from ..contained import enter_limits
+    from ..reading.preflight import DEFAULT_LIMITS
+
+    enter_limits(DEFAULT_LIMITS.max_memory_bytes, os.getppid())
     from .scoring import score_upload, warm
 
     warm()

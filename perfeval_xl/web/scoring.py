@@ -1,10 +1,11 @@
 """What runs in the child process for one upload: score it, write its outputs.
 
-`score_upload` is the ONE place an upload is read. It runs in a child
-process started for that upload alone (pool.py), so a reader that crashes,
-or loops, costs that child and never the server. When the contained reader
-(time and memory caps in a child of its own) replaces `evaluate_file`, this
-is the call to change.
+`score_upload` is the ONE place an upload is read. It runs in a worker
+process of the page's own pool (pool.py), which is a contained reader like
+those of `check` and `batch`: its memory is capped (RLIMIT_AS), it dies with
+the server, and an alarm ends it past the time limit; so a reader that
+crashes, or loops, costs that worker and never the server. A workbook of
+several Annex forms is shown by its first project.
 
 The child talks back through files only, never pickle: it writes
 `record.json` (the result record), `view.json` (what the result page shows)
@@ -34,7 +35,7 @@ def _profile(spec: str):
 
 
 def _score_upload(path: Path, profile_spec: str, shown_name: str):
-    """The one call that reads an uploaded file: here the contained reader goes in."""
+    """The one call that reads an uploaded file (in a contained worker, pool.py)."""
     return evaluate_file(path, _profile(profile_spec), display_path=shown_name)
 
 
