@@ -16,6 +16,8 @@ from .profiles import Profile
 from .text import text_of
 
 ZERO = Decimal(0)
+# The operators a 指标性质 cell may hold, as the Annex shows them.
+_SIGNS = ("≥", ">", "=", "≤", "<")
 
 # Qualitative levels (scoring.md §4), by key.
 ACHIEVED, PARTIAL, FAILED = "achieved", "partial", "failed"
@@ -112,6 +114,22 @@ class IndicatorRow:
 
     def cell(self, key: str, fallback: str = "actual") -> str:
         return self.cells.get(key) or self.cells.get(fallback, "")
+
+    @property
+    def joined_target(self) -> str:
+        """The target with the operator and unit the intake kept apart (指标性质, 计量单位), as one
+        text: `≤120天`, not a bare `120`; the Annex and the report show it so, and read back the same.
+        正向/反向 in 指标性质 are shown as the ≥/≤ they are read as (rules §2)."""
+        target = self.target
+        nature = self.nature.strip()
+        if not target or (not nature and not self.unit):
+            return target
+        nature = {"正向": "≥", "反向": "≤"}.get(nature, nature)
+        sign = nature if nature in _SIGNS and not target.startswith(_SIGNS) else ""
+        unit = self.unit.strip()
+        if unit and any(ch.isdigit() for ch in target[-1:]):
+            target += unit
+        return sign + target
 
     @property
     def actual_text(self) -> str:

@@ -126,13 +126,18 @@ def test_every_figure_agrees_with_the_record(name):
     # Every indicator, in record order, in 附件1 and in its dimension's table.
     rows = annex[2:-1]
     assert len(rows) == len(record["indicators"])
-    for row, item in zip(rows, record["indicators"]):
-        assert row[:6] == [item["level1"], item["level2"], item["name"], shown(item["weight"]), item["target"], item["actual"]]
+    # The target as typed, with the 指标性质 and 计量单位 the intake kept apart joined to it (`≤120天`):
+    # what the record's target cell says, read the same way (and read back the same, see below).
+    joined = [i.indicator.joined_target for i in result.indicators]
+    assert [i.indicator.target for i in result.indicators] == [item["target"] for item in record["indicators"]]
+    for row, item, target in zip(rows, record["indicators"], joined):
+        assert row[:6] == [item["level1"], item["level2"], item["name"], shown(item["weight"]), target, item["actual"]]
         assert row[7] == shown(item["score"])
         completion = "未核实" if not item["verified"] else (pct(item["completion"]) if item["completion"] is not None else row[6])
         assert row[6] == completion
     listed = [row[1:] for table in dimension_tables for row in table[1:]]
-    expected = [[i["name"], shown(i["weight"]), i["target"], i["actual"], shown(i["score"])] for i in record["indicators"]]
+    expected = [[i["name"], shown(i["weight"]), target, i["actual"], shown(i["score"])]
+                for i, target in zip(record["indicators"], joined)]
     assert sorted(listed) == sorted(expected)
     # The total and the grade, in 附件1's 合计 row and in the sentence of section 二.
     assert (annex[-1][7], annex[-1][8]) == (shown(record["total_score"]), f"等级：{record['grade']}")
@@ -370,3 +375,19 @@ def test_a_zero_budget_an_invalid_weight_and_blank_cells_are_said_as_they_are(ev
     assert annex[1] == ["预算执行指标", "预算执行指标", "预算执行率", "10", "100%", "—", "—", "0", ""]
     assert annex[-1] == ["合计", "合计", "合计", "85", "", "", "", "65", "等级：中"]
     assert cells(document.tables[0])[-1][2] == "—"
+
+
+@pytest.mark.parametrize("name", SAMPLE_FILES)
+def test_the_report_read_back_scores_what_its_intake_scored(name, tmp_path, national):
+    """The Annex-form reader reads the report's 附件1 and funds tables: the same scores, every project."""
+    from perfeval_xl.evaluate import evaluate_path
+
+    for number, result in enumerate(r for r in evaluate_path(SAMPLES / name, national) if r.ok):
+        path = tmp_path / f"report{number}.docx"
+        path.write_bytes(render_report(result))
+        (back,) = evaluate_path(path, national)
+        assert back.ok, back.failure
+        assert (back.source_form, back.source_sheet) == ("annex", back.source_sheet) and back.source_sheet.startswith("表")
+        assert back.total_score == result.total_score
+        assert back.budget.score == result.budget.score
+        assert [(i.indicator.name, i.score) for i in back.indicators] == [(i.indicator.name, i.score) for i in result.indicators]

@@ -301,7 +301,7 @@ class _Sheet:
             return str(index + 1)
         if name in ("一级指标", "二级指标", "三级指标", "年度指标值", "偏差原因"):
             return text_of({"一级指标": ind.level1, "二级指标": ind.level2, "三级指标": ind.name,
-                            "年度指标值": joined_target(ind), "偏差原因": ind.reason}[name])
+                            "年度指标值": ind.joined_target, "偏差原因": ind.reason}[name])
         if name == "实际完成值":
             return ind.actual_text
         if name == "分值":
@@ -466,23 +466,6 @@ def _marked_cells(result: Result) -> dict[int, set[str]]:
     return marked
 
 
-_SIGNS = ("≥", ">", "=", "≤", "<")
-
-
-def joined_target(ind) -> str:
-    """The target with the operator and unit the intake kept apart (指标性质, 计量单位), so that
-    the Annex shows `≤120天`, not a bare `120`, and reads back the same."""
-    target = ind.target
-    nature = ind.nature.strip()
-    if not target or (not nature and not ind.unit):
-        return target
-    # 正向/反向 in 指标性质 read as ≥/≤ (scoring.md §2): the one cell shows the reading.
-    nature = {"正向": "≥", "反向": "≤"}.get(nature, nature)
-    sign = nature if nature in _SIGNS and not target.startswith(_SIGNS) else ""
-    unit = ind.unit.strip()
-    if unit and any(ch.isdigit() for ch in target[-1:]):
-        target += unit
-    return sign + target
 
 
 def _sheet_findings(result: Result) -> set[str]:

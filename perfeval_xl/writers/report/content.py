@@ -119,7 +119,7 @@ def budget_dimension_row(result: Result) -> list[str]:
 
 
 def dimension_rows(items: list[IndicatorScore]) -> list[list[str]]:
-    return [[i.indicator.level2, i.indicator.name, points(i.weight), i.indicator.target, i.indicator.actual_text,
+    return [[i.indicator.level2, i.indicator.name, points(i.weight), i.indicator.joined_target, i.indicator.actual_text,
              points(i.score)] for i in items]
 
 
@@ -139,7 +139,7 @@ def annex_rows(result: Result) -> list[list[str]]:
              points(budget.score), ""]]
     for item in result.indicators:
         row = item.indicator
-        rows.append([row.level1, row.level2, row.name, points(item.weight), row.target, row.actual_text,
+        rows.append([row.level1, row.level2, row.name, points(item.weight), row.joined_target, row.actual_text,
                      completion_text(item), points(item.score), row.reason])
     rows.append([TOTAL_LABEL, "", "", points(total_weight(result)), "", "", "", points(result.total_score),
                  f"等级：{result.grade}"])
@@ -206,7 +206,7 @@ def _quoted(text: str, what: str) -> str:
 
 def _detail(item: IndicatorScore, *, with_score: bool) -> str:
     row = item.indicator
-    parts = [_quoted(row.target, "目标值"), _quoted(row.actual_text, "业绩值")]
+    parts = [_quoted(row.joined_target, "目标值"), _quoted(row.actual_text, "业绩值")]
     if item.completion is not None:
         parts.append(f"完成率{percent(item.completion)}")
     elif item.level:
@@ -232,7 +232,7 @@ def analysis_sentences(word: str, items: list[IndicatorScore]) -> list[str]:
             f"{i.indicator.name}（{_quoted(i.indicator.weight_text, '分值')}）" for i in void) + "。")
     if unsure:
         said.append("实际完成值无法核算、未予核实的有：" + "；".join(
-            f"{i.indicator.name}（{_quoted(i.indicator.target, '目标值')}，{_quoted(i.indicator.actual_text, '业绩值')}，"
+            f"{i.indicator.name}（{_quoted(i.indicator.joined_target, '目标值')}，{_quoted(i.indicator.actual_text, '业绩值')}，"
             f"按单位自评得分{points(i.score)}分计入）" for i in unsure) + "。")
     return said
 
