@@ -261,3 +261,45 @@ def test_a_blank_line_accepts_the_computed_score_and_an_unknown_project_is_a_fin
     reviews, problems = apply(form, [record], lambda path: "aa", lambda r: (lambda total: "良"))
     assert reviews[0]["total"] == 89.0 and reviews[0]["difference_to_self"] == -1.0
     assert [(p.code, p.cell) for p in problems] == [("review-project-unknown", "J5")]
+
+
+def test_review_finds_relative_sources_from_another_folder(tmp_path, national, monkeypatch):
+    """batch records `inbox/a.xlsx` as it was given; review, run elsewhere, finds it beside the results."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_intake(inbox / "a.xlsx", project("饮水工程", code="A-1", goal="甲单位的目标文字一二三四五六七八九十。"))
+    monkeypatch.chdir(tmp_path)
+    run_batch(discover([Path("inbox")]).paths, national, Path("out"), workers=1)
+    assert records(tmp_path / "out")[0]["source"]["path"] == "inbox/a.xlsx"
+    assert runner.invoke(app, ["sample", "out", "-n", "1", "--seed", "1", "-o", "sample"]).exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "sample/复核表.xlsx")
+    ws = wb["复核表"]
+    header = {c.value: c.column - 1 for c in ws[2]}
+    (line,) = [r for r in ws.iter_rows(min_row=3) if r[header["行"]].value == "3"]
+    line[header["复核得分"]].value = 12
+    wb.save(tmp_path / "filled.xlsx")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = runner.invoke(app, ["review", str(tmp_path / "filled.xlsx"), "--results", str(tmp_path / "out"),
+                                 "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    (reviewed,) = records(tmp_path / "r")
+    assert reviewed["review"]["lines_reviewed"] == 1
+    assert rows(tmp_path / "r/复核结果.xlsx", "复核问题", header=2) == []
+
+
+def test_sample_writes_under_the_folders_lock_all_or_nothing(cycle):
+    from perfeval_xl.batch.outputs import OutputLock
+
+    _inbox, out, sample = cycle
+    before = {name: (sample / name).read_bytes() for name in ("抽评清单.xlsx", "复核表.xlsx")}
+    lock = OutputLock(sample)
+    lock.acquire()          # another run is writing into the folder
+    try:
+        result = runner.invoke(app, ["sample", str(out), "-n", "1", "--seed", "9", "-o", str(sample)])
+    finally:
+        lock.release()
+    assert result.exit_code == 2, result.output
+    assert {name: (sample / name).read_bytes() for name in before} == before      # nothing half written
+    assert not [p for p in sample.iterdir() if p.name.startswith(".perfeval-run-")]

@@ -356,3 +356,46 @@ def read_manifest(annex_dir: Path, manifest: str = MANIFEST_NAME, suffix: str = 
         return []
     # Only plain names of ours: a line that names another folder is ignored.
     return [line for line in lines if line and Path(line).name == line and line.endswith(suffix) and not line.startswith(".")]
+
+
+def write_outputs(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Put `files` (name -> bytes) into DIR as one commit, the way a batch does: under DIR's lock,
+    staged in a hidden folder inside DIR and renamed into place all or nothing (`sample`, `review`).
+
+    Raises OutputError naming the file in the way when one cannot be placed; DIR then holds the
+    previous files, whole.
+    """
+    import shutil
+    import tempfile
+
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法写入 {_shown(out_dir)}：{exc.strerror or exc}") from exc
+    lock = OutputLock(out_dir)
+    lock.acquire()
+    staging = None
+    try:
+        remove_stale_staging(out_dir)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        backup = staging / ".previous"
+        backup.mkdir()
+        placing = _Placing(backup)
+        target = out_dir
+        try:
+            for name, data in files.items():
+                (staging / name).write_bytes(data)
+            with uninterruptible():
+                for name in files:
+                    target = out_dir / name
+                    placing.place(staging / name, target, backup / name)
+        except OSError as exc:
+            lost = placing.undo()
+            kept = "此前的输出保持原样" if not lost else "未能恢复：" + "、".join(_shown(p) for p in lost)
+            raise OutputError(f"无法放置 {_shown(Path(target))}：{exc.strerror or exc}（文件是否正在 Excel/WPS 中打开？）；{kept}") from exc
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        lock.release()
+

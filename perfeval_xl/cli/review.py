@@ -32,7 +32,7 @@ def review(
     from ..profiles import load_profile
     from ..review.results_book import result_book
     from ..review.review_read import FormError, apply, read_form
-    from ..writers.files import atomic_write
+    from ..batch.outputs import write_outputs
     from .common import marks
     import sys
     from decimal import Decimal
@@ -50,10 +50,14 @@ def review(
         raise UsageError(str(exc)) from None
 
     def digest_now(source: str) -> str | None:
-        try:
-            return sha256_of(Path(source))
-        except OSError:
-            return None
+        # A record names its file as batch was given it: relative to the folder batch ran in,
+        # which is here, or else (most often) the folder that holds the results folder.
+        for where in (Path(source), path.parent.parent / source, path.parent / source):
+            try:
+                return sha256_of(where)
+            except OSError:
+                continue
+        return None
 
     profiles: dict[str, object] = {}
 
@@ -75,9 +79,9 @@ def review(
         if index in reviews:
             record = {**record, "review": reviews[index]}
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(out_dir / "复核结果.xlsx", result_book(records, reviews, problems, notes))
-    atomic_write(out_dir / "results.jsonl", "".join(lines).encode("utf-8"))
+    # Both files as one commit, under DIR's lock, as a batch writes (batch/outputs.py).
+    write_outputs(out_dir, {"复核结果.xlsx": result_book(records, reviews, problems, notes),
+                            "results.jsonl": "".join(lines).encode("utf-8")})
     _, bad = marks(sys.stderr)
     for found in problems:
         where = f"[{found.sheet}!{found.cell}] " if found.cell else ""

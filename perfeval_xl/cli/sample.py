@@ -50,7 +50,7 @@ def sample(
     from ..errors import UsageError
     from ..review.books import review_form, sample_list
     from ..review.sample import candidates, draw
-    from ..writers.files import atomic_write
+    from ..batch.outputs import write_outputs
 
     if count < 1:
         raise UsageError(f"-n 应为不小于 1 的整数，而不是 {count}")
@@ -69,8 +69,8 @@ def sample(
                      "填好后运行 perfeval review 复核表.xlsx --results 结果文件夹。请勿改动隐藏列（源文件、SHA-256、行）。"),
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(out_dir / "抽评清单.xlsx", sample_list(picks, pool, notes))
-    atomic_write(out_dir / "复核表.xlsx", review_form(picks, notes))
+    # Both workbooks as one commit, under DIR's lock, as a batch writes (batch/outputs.py).
+    write_outputs(out_dir, {"抽评清单.xlsx": sample_list(picks, pool, notes), "复核表.xlsx": review_form(picks, notes)})
     risky = sum(1 for pick in picks if pick.why.startswith("风险"))
     typer.echo(f"抽取 {len(picks)} 个项目（按风险 {risky}，随机 {len(picks) - risky}，种子 {seed}）；"
                f"输出在 {out_dir}（抽评清单.xlsx、复核表.xlsx）")
