@@ -249,6 +249,10 @@ class _OpenpyxlSheet:
     def set_print_scale(self, scale):
         self.ws.page_setup.scale = scale
 
+    def set_start_page(self, number):
+        self.ws.page_setup.firstPageNumber = number
+        self.ws.page_setup.useFirstPageNumber = True
+
     def set_margins(self, left=0.7, right=0.7, top=0.75, bottom=0.75):
         margins = self.ws.page_margins
         margins.left, margins.right, margins.top, margins.bottom = left, right, top, bottom

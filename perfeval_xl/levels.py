@@ -62,3 +62,12 @@ def is_cost(level1: object, level2: object) -> bool:
     """
     name1, name2 = canonical_level1(level1), canonical_level2(level2)
     return COST_LEVEL2 in (name1, name2) or name2.endswith("成本指标")
+
+
+def carry_down(texts: dict[str, str], level1: str, level2: str) -> tuple[str, str]:
+    """一级/二级 of a row: cells left blank (or merged) under a group carry down from the row above."""
+    new1 = canonical_level1(texts.get("level1", ""))
+    new2 = canonical_level2(texts.get("level2", ""))
+    if new1 and new1 != level1:
+        return new1, new2
+    return level1 or new1, new2 or level2

@@ -112,18 +112,7 @@ def read_annex(
         if not values.get(key):
             severity = WARNING if key == "unit" else ERROR
             found.append(problem("required-missing", severity, project_sheet.name, cells.get(key), field=label))
-    project = ProjectInfo(
-        year=year,
-        name=values.get("name", ""),
-        code=code,
-        department=values.get("department", ""),
-        unit=values.get("unit", ""),
-        leader=values.get("leader", ""),
-        phone=values.get("phone", ""),
-        goal=values.get("goal", ""),
-        achieved=values.get("achieved", ""),
-        cells={_CELL_LABELS.get(key, key): ref for key, ref in cells.items()},
-    )
+    project = ProjectInfo.of(values, year, code, {_CELL_LABELS.get(key, key): ref for key, ref in cells.items()})
     budget_row = _budget_row(funds, table.budget_row)
     _check_rate(funds, found, funds_sheet.name)
     intake = Intake(

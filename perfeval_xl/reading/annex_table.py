@@ -154,14 +154,14 @@ def read_table(sheet: Sheet, header: Header, found: list[Problem]) -> Table:
             r += 1
             break
         if words & {"小计"}:
-            level1, level2 = _carry(texts, level1, level2)
+            level1, level2 = levels.carry_down(texts, level1, level2)
             continue
         text_name = clean_name(texts.get("name", ""))
         content = [texts.get(key, "") for key in ("target", "actual", "weight", "self_score", "nature")]
         if _is_residue(text_name) and not any(content):
             continue
         if not text_name and not any(texts.get(key) for key in ("target", "actual", "nature")):
-            level1, level2 = _carry(texts, level1, level2)   # a subtotal: a level name and its points
+            level1, level2 = levels.carry_down(texts, level1, level2)   # a subtotal: a level name and its points
             continue
         row_level1 = levels.canonical_level1(texts.get("level1", ""))
         if normalise_label(text_name) == levels.BUDGET_NAME or row_level1 == levels.BUDGET_LEVEL1:
@@ -170,7 +170,7 @@ def read_table(sheet: Sheet, header: Header, found: list[Problem]) -> Table:
                 score = _number(raw.get("self_score"), cells.get("self_score", ""), name, "预算执行得分", found)
                 budget_row = SpecialRow(r + 1, weight, score, cells, texts.get("weight", ""))
             continue
-        level1, level2 = _carry(texts, level1, level2)
+        level1, level2 = levels.carry_down(texts, level1, level2)
         indicators.append(_indicator(sheet, r, raw, texts, cells, columns, level1, level2, text_name, has_weight, found))
     else:
         r = len(rows)
@@ -213,13 +213,6 @@ def _indicator(sheet, r, raw, texts, cells, columns, level1, level2, name, has_w
         cells={key: cells[key] for key in cells if key not in ("completion", "review", "method")},
     )
 
-
-def _carry(texts: dict[str, str], level1: str, level2: str) -> tuple[str, str]:
-    new1 = levels.canonical_level1(texts.get("level1", ""))
-    new2 = levels.canonical_level2(texts.get("level2", ""))
-    if new1 and new1 != level1:
-        return new1, new2
-    return level1 or new1, new2 or level2
 
 
 def _grade(sheet: Sheet, r: int) -> tuple[str, str, str] | None:

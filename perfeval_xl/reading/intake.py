@@ -261,18 +261,7 @@ def _read_project(sheet: Sheet, found: list[Problem]) -> ProjectInfo:
                 problem("not-a-number", ERROR, PROJECT_SHEET, cells["year"], value=values["year"], field="评价年度")
             )
     label_of = {key: labels[0] for key, labels in PROJECT_LABELS.items()}
-    return ProjectInfo(
-        year=year,
-        name=values.get("name", ""),
-        code=values.get("code") or None,
-        department=values.get("department", ""),
-        unit=values.get("unit", ""),
-        leader=values.get("leader", ""),
-        phone=values.get("phone", ""),
-        goal=values.get("goal", ""),
-        achieved=values.get("achieved", ""),
-        cells={label_of[key]: ref for key, ref in cells.items()},
-    )
+    return ProjectInfo.of(values, year, values.get("code") or None, {label_of[key]: ref for key, ref in cells.items()})
 
 
 # --- 预算执行 -------------------------------------------------------------------
@@ -369,7 +358,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
         texts = {key: text_of(value) for key, value in raw.items()}
         if not any(texts.get(key) for key in columns if key not in ("level1", "level2")):
             if texts.get("level1") or texts.get("level2"):
-                level1, level2 = _carry(texts, level1, level2)
+                level1, level2 = levels.carry_down(texts, level1, level2)
             continue
         label_words = {normalise_label(texts.get(key, "")) for key in ("level1", "level2", "name")}
         weight, weight_ok = number_of(raw.get("weight"), strip_unit="分")
@@ -390,7 +379,7 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
             if budget_row is None:
                 budget_row = SpecialRow(r + 1, weight if weight_ok else None, self_score, cells, texts.get("weight", ""))
             continue
-        level1, level2 = _carry(texts, level1, level2)
+        level1, level2 = levels.carry_down(texts, level1, level2)
         percent = (r, columns["actual"]) in sheet.percent
         target_text = texts.get("target", "")
         if (r, columns["target"]) in sheet.percent and isinstance(raw.get("target"), (int, float)) and not isinstance(raw.get("target"), bool):
@@ -419,11 +408,3 @@ def _read_indicators(sheet: Sheet, found: list[Problem]):
         )
     return tuple(indicators), budget_row, tuple(totals), "reason" in columns, "achievement" in columns
 
-
-def _carry(texts: dict[str, str], level1: str, level2: str) -> tuple[str, str]:
-    """一级/二级 cells left blank (or merged) under a group carry down."""
-    new1 = levels.canonical_level1(texts.get("level1", ""))
-    new2 = levels.canonical_level2(texts.get("level2", ""))
-    if new1 and new1 != level1:
-        return new1, new2
-    return level1 or new1, new2 or level2
