@@ -269,6 +269,10 @@ def test_every_command_runs_on_a_narrow_console_encoding(tmp_path, build, encodi
         (["batch", str(inbox), "-o", str(tmp_path / "汇总"), "--workers", "1"], 0),
         (["explain", "unit-mismatch"], 0), (["explain", "unit"], 2), (["docs"], 0), (["docs", "rules"], 0),
         (["check", "--nope"], 2),
+        (["report", str(seed), "-o", str(tmp_path / "报告")], 0),
+        (["sample", str(tmp_path / "汇总"), "-n", "1", "--seed", "1", "-o", str(tmp_path / "抽评")], 0),
+        (["review", str(tmp_path / "抽评" / "复核表.xlsx"), "--results", str(tmp_path / "汇总"), "-o", str(tmp_path / "复核")], 0),
+        (["serve", "-h"], 0),
     ]
     for args, status in runs:
         done = subprocess.run([sys.executable, "-m", "perfeval_xl", *args], capture_output=True, env=env, cwd=tmp_path)
