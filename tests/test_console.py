@@ -296,3 +296,18 @@ def test_ctrl_c_in_check_is_status_130_with_one_line(monkeypatch, build):
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 130
     assert result.stderr.strip().splitlines() == ["perfeval: 已中断（Ctrl-C）"]
+
+
+def test_the_cli_starts_without_the_click_package():
+    """typer 0.29 runs on its own copy of click: a fresh install has no `click` package, and the
+    program must not need one (on this machine Dask brings click, which once hid that it did)."""
+    script = ("import sys; sys.modules['click'] = None\n"
+              "from perfeval_xl.cli import app\n"
+              "from typer.testing import CliRunner\n"
+              "result = CliRunner().invoke(app, ['--help'])\n"
+              "print(result.exit_code); print(result.output)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    status, _, page = done.stdout.partition("\n")
+    assert status == "0" and "用法：" in page and "显示本帮助并退出。" in page, done.stdout

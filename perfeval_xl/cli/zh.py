@@ -87,8 +87,11 @@ PLURALS_OTHER = {
     "Takes {nargs} values but {len} were given.": "需要 {nargs} 个值，给了 {len} 个。",
 }
 
-MODULES = ("click.core", "click.exceptions", "click.formatting", "click.parser", "click.types",
-           "click.decorators", "typer.core")
+# The click that typer runs on: its own copy (typer._click, typer 0.29 and later) or the click
+# package (earlier typers). Only the modules that exist are touched: a fresh install of typer
+# 0.29 has no click package at all.
+_CLICK_PARTS = ("core", "exceptions", "formatting", "parser", "types", "decorators")
+MODULES = (*(f"{base}.{part}" for base in ("typer._click", "click") for part in _CLICK_PARTS), "typer.core")
 
 
 def gettext(message: str) -> str:
@@ -130,7 +133,10 @@ def install() -> None:
         if hasattr(formatting, "term_len"):
             formatting.term_len = _columns(formatting.term_len)
     for name in MODULES:
-        module = importlib.import_module(name)
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
         if hasattr(module, "_"):
             module._ = gettext
         if hasattr(module, "ngettext"):
