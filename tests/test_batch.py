@@ -129,7 +129,7 @@ def test_a_folder_gives_one_record_per_spreadsheet(inbox, tmp_path):
     assert "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评表.xlsx" in annexes
     assert "2021_忻州市应急管理局_安全生产和应急管理督查检查经费_绩效自评表 (2).xlsx" in annexes
     assert not list(out.glob(STAGING_PREFIX + "*"))
-    assert "8 个文件：评分 4，失败 4" in result.stdout and str(out) in result.stdout
+    assert "8 个文件：评分 4 个项目，失败 4 个文件" in result.stdout and str(out) in result.stdout
     assert "wrong.xlsx" in result.stderr
 
 

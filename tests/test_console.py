@@ -123,7 +123,7 @@ def test_batch_exits_0_names_the_files_with_errors_and_points_to_the_watch_list(
     result = runner.invoke(app, ["batch", str(inbox), "-o", str(out), "--workers", "1"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[0].startswith("9 个文件：评分 8，失败 1")
+    assert lines[0].startswith("9 个文件：评分 8 个项目，失败 1 个文件")
     # In input order: 坏, then 有错1…; the first five, then the rest counted.
     shown = "、".join(str(inbox / name) for name in ("坏.xlsx", "有错1.xlsx", "有错2.xlsx", "有错3.xlsx", "有错4.xlsx"))
     assert lines[1] == f"有错误的文件 8 个：{shown}…及其他 3 个"

@@ -70,7 +70,7 @@ def test_the_cli_sends_the_files_to_the_cluster(cluster, inbox, tmp_path, monkey
     result = CliRunner().invoke(app, ["batch", str(inbox), "-o", str(tmp_path / "dask"), "--profile", "local",
                                       "--scheduler", cluster])
     assert result.exit_code == 0, result.output
-    assert "9 个文件：评分 6，失败 3" in result.output
+    assert "9 个文件：评分 6 个项目，失败 3 个文件" in result.output
     assert outputs(tmp_path / "dask") == outputs(tmp_path / "local")
 
 

@@ -93,7 +93,7 @@ def _closing_lines(report, out_dir: Path) -> None:
     if report.failed > len(report.failures):
         typer.echo(f"……另有 {report.failed - len(report.failures)} 个文件未能读取，见 summary.xlsx 的“处理失败”", err=True)
     typer.echo(
-        f"{report.files} 个文件：评分 {report.scored}，失败 {report.failed}；"
+        f"{report.files} 个文件：评分 {report.scored} 个项目，失败 {report.failed} 个文件；"
         f"问题 {report.findings} 条（错误 {report.errors} 条）；用时 {report.seconds:.1f} 秒；"
         f"输出在 {out_dir}（summary.xlsx、results.jsonl、annex/{'、reports/' if report.reports else ''}）"
     )
