@@ -32,7 +32,6 @@ def score(
     """
     from ..evaluate import evaluate_path
     from ..writers.record import to_json
-    from ..writers.annex import annex_filename, write_annex
 
     require_inputs([intake], folders=False)
     require_out_dir(out_dir)
@@ -50,11 +49,15 @@ def score(
         if result.failure is not None:
             typer.echo(f"perfeval: {failure_line(result)}", err=True)
             continue
-        _write_one(result, intake, out_dir, annex_layout, as_json, annex_filename, write_annex, to_json)
+        _write_one(result, intake, out_dir, annex_layout, as_json)
     raise typer.Exit(int(any(result.has_errors for result in results)) if strict else 0)
 
 
-def _write_one(result, intake: Path, out_dir: Path, annex_layout, as_json: bool, annex_filename, write_annex, to_json) -> None:
+def _write_one(result, intake: Path, out_dir: Path, annex_layout, as_json: bool) -> None:
+    """One project's Annex into out_dir (never over another source's), and its line or record."""
+    from ..writers.annex import annex_filename, write_annex
+    from ..writers.record import to_json
+
     name = annex_filename(result)
     if (out_dir / name).resolve() == intake.resolve():
         name = name[: -len(".xlsx")] + "_评分.xlsx"
