@@ -15,13 +15,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import struct
-import subprocess
-import sys
-import textwrap
 import zipfile
 import zlib
 from decimal import Decimal as D
@@ -33,7 +29,8 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 from typer.testing import CliRunner
 
-from helpers import FIXTURES, ROOT
+from helpers import FIXTURES
+from helpers.hostile import MEMORY_BOUND_MB, TIME_BOUND_S, rewrite_zip, score_in_child
 from perfeval_xl.cli import app
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.reading.xlsx import sheet_parts
@@ -42,8 +39,6 @@ from perfeval_xl.reading.preflight import DEFAULT_LIMITS, MB, Limits
 
 runner = CliRunner()
 
-MEMORY_BOUND_MB = 1024     # the issue's bound: no input makes the program use more than 1 GB
-TIME_BOUND_S = 30          # a hang guard only; typical times are printed by -s
 CLEAN_SCORE = D("99.5")    # conftest's clean intake
 SEED_SCORE = D("98.00")
 
@@ -54,21 +49,6 @@ SEED_SCORE = D("98.00")
 def sheet_part(path: Path, sheet: str) -> str:
     with zipfile.ZipFile(path) as archive:
         return sheet_parts(archive, set(archive.namelist()))[sheet]
-
-
-def rewrite_zip(source: Path, target: Path, change: dict | None = None, add: dict | None = None) -> Path:
-    """A copy of a zip with some parts changed (name -> function of the bytes) or added."""
-    change, add = change or {}, add or {}
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info)
-            if info.filename in change:
-                data = change[info.filename](data)
-            method = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
-            new.writestr(info.filename, data, method)
-        for name, data in add.items():
-            new.writestr(name, data)
-    return target
 
 
 def append_rows(sheet_xml: bytes, rows: bytes) -> bytes:
@@ -358,37 +338,6 @@ MESSAGE_WORDS = {
     "corrupt-part": "损坏",
     "unsupported-compression": "压缩方式",
 }
-
-CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    # A safety net for a shared machine: a regression fails this child, not the host.
-    resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
-    from perfeval_xl.evaluate import evaluate_file
-    from perfeval_xl.profiles import load_profile
-    profile = load_profile("national")
-    start = time.perf_counter()
-    result = evaluate_file(sys.argv[1], profile)
-    seconds = time.perf_counter() - start
-    print(json.dumps({
-        "failure": result.failure.code if result.failure else None,
-        "message": result.failure.message if result.failure else "",
-        "codes": sorted({p.code for p in result.problems}),
-        "total": str(result.total_score),
-        "seconds": seconds,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
-    """
-)
-
-
-def score_in_child(path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
-                          env=env, timeout=TIME_BOUND_S * 4)
-    assert done.returncode == 0, f"the reader died on {path.name}: {done.returncode}\n{done.stderr[-2000:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_hostile_file_gets_its_finding_in_bounded_time_and_memory(corpus, name):

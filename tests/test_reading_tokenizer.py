@@ -8,13 +8,9 @@ regression fails the child, not the test runner.
 from __future__ import annotations
 
 import io
-import json
-import os
 import re
 import struct
 import subprocess
-import sys
-import textwrap
 import zipfile
 from decimal import Decimal as D
 from pathlib import Path
@@ -23,57 +19,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import FIXTURES, ROOT, clean_data
+from helpers import FIXTURES, clean_data
+from helpers.hostile import MEMORY_BOUND_MB, TIME_BOUND_S, rewrite_zip, score_in_child
 from perfeval_xl.reading.intake import read_intake, read_intake_data
 from perfeval_xl.reading.preflight import DEFAULT_LIMITS, Limits
 from perfeval_xl.reading.xlsx import percent_styles, scan_sheet, sheet_parts
 
 CLEAN_SCORE = D("99.5")
-MEMORY_BOUND_MB = 1024
-TIME_BOUND_S = 30
-
-CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
-    from perfeval_xl.evaluate import evaluate_file
-    from perfeval_xl.profiles import load_profile
-    profile = load_profile("national")
-    start = time.perf_counter()
-    result = evaluate_file(sys.argv[1], profile)
-    print(json.dumps({
-        "failure": result.failure.code if result.failure else None,
-        "codes": sorted({p.code for p in result.problems}),
-        "total": str(result.total_score),
-        "seconds": time.perf_counter() - start,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
-    """
-)
-
 
 def in_child(path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
-                          env=env, timeout=TIME_BOUND_S * 4)
-    assert done.returncode == 0, f"the reader died on {path.name}: {done.returncode}\n{done.stderr[-2000:]}"
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = score_in_child(path)
     assert report["peak_mb"] < MEMORY_BOUND_MB, report
     assert report["seconds"] < TIME_BOUND_S, report
     return report
 
 
 def rewrite(source: Path, target: Path, change: dict) -> Path:
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info)
-            if info.filename in change:
-                data = change[info.filename](data)
-            new.writestr(info.filename, data)
-        for name, fn in change.items():
-            if name not in old.namelist():
-                new.writestr(name, fn(b""))
-    return target
+    """A copy of `source` with parts changed; a part it lacks is added as change[name](b"")."""
+    with zipfile.ZipFile(source) as old:
+        present = set(old.namelist())
+    return rewrite_zip(source, target, {name: fn for name, fn in change.items() if name in present},
+                       {name: fn(b"") for name, fn in change.items() if name not in present})
 
 
 @pytest.fixture(scope="module")
