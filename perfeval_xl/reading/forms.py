@@ -18,7 +18,7 @@ from .annex import is_form, prepare, read_annex
 from .annex_labels import AUDIT_SHEETS
 from .grid import EVERY_SHEET, WORD_SUFFIXES, load_sheets_data
 from .intake import intake_from_sheets
-from .preflight import DEFAULT_LIMITS, Limits, read_file
+from .preflight import DEFAULT_LIMITS, Limits
 
 INTAKE = "intake"
 ANNEX = "annex"
@@ -38,20 +38,9 @@ class Reading:
     sheet: str | None = None      # the form's sheet, or `表N` of a .docx
 
 
-def read_forms(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> list[Reading]:
-    """Every project of the file, in sheet order; one Reading with intake None when there is none."""
-    path = Path(path)
-    try:
-        data = read_file(path, limits)
-    except IntakeError as exc:
-        return [Reading(None, [exc.problem])]
-    except OSError as exc:
-        return [Reading(None, [problem("file-unreadable", ERROR, reason=f"无法打开文件（{exc.strerror or exc}）")])]
-    return read_forms_data(data, path.name, limits=limits)
-
-
 def read_forms_data(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> list[Reading]:
-    """`read_forms` of a file's bytes (read once); `name` gives the suffix and the stem."""
+    """Every project of a file, in sheet order, from its bytes (read once by the caller); one
+    Reading with intake None when there is none. `name` gives the suffix and the stem."""
     suffix = Path(name).suffix.lower()
     try:
         if suffix == ".doc":

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 from ..problems import ERROR, WARNING, IntakeError, Problem, problem
 from ..text import normalise
 from .base import Sheet
 from .ods import mark_ods, prepare_ods
-from .preflight import DEFAULT_LIMITS, Container, Limits, preflight_data, read_file
+from .preflight import DEFAULT_LIMITS, Container, Limits, preflight_data
 from .xls import mark_xls, trim_xls
 from .xlsx import mark_xlsx, prepare_xlsx
 
@@ -53,27 +52,19 @@ class Wanted:
         return isinstance(name, str) and self.canonical(name) is not None
 
 
-EVERY_SHEET = None   # load_sheets(path, EVERY_SHEET): the grids of all sheets
-
-
-def load_sheets(
-    path: Path, wanted: tuple[str, ...] | None, limits: Limits = DEFAULT_LIMITS
-) -> tuple[list[str], dict[str, Sheet], list[Problem]]:
-    """All sheet names, the grids of the wanted sheets (None: every sheet) that exist, and notes
-    about the file (macros-ignored, file-type-mismatch, too-many-rows).
-
-    Reads the file once (bounded by `max_file_bytes`) and goes on as
-    `load_sheets_data`. Raises IntakeError (one file-level finding) when the
-    file cannot or must not be opened as a spreadsheet.
-    """
-    path = Path(path)
-    return load_sheets_data(read_file(path, limits), path.name, wanted, limits)
+EVERY_SHEET = None   # load_sheets_data(data, name, EVERY_SHEET): the grids of all sheets
 
 
 def load_sheets_data(
     data: bytes, name: str, wanted: tuple[str, ...] | None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[str], dict[str, Sheet], list[Problem]]:
-    """`load_sheets` of a file's bytes; `name` is only used for its suffix (file-type-mismatch)."""
+    """All sheet names, the grids of the wanted sheets (None: every sheet) that exist, and notes
+    about the file (macros-ignored, file-type-mismatch, too-many-rows), from the file's bytes
+    (read once by the caller); `name` is only used for its suffix (file-type-mismatch).
+
+    Raises IntakeError (one file-level finding) when the file cannot or must not be opened as a
+    spreadsheet.
+    """
     import python_calamine as calamine
 
     wanted = Wanted(wanted)

@@ -152,11 +152,6 @@ def read_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return data
 
 
-def preflight(path: Path, limits: Limits = DEFAULT_LIMITS) -> Container:
-    """`preflight_data` of a file on disk (read once, bounded)."""
-    return preflight_data(read_file(path, limits), path.name, limits)
-
-
 def preflight_data(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> Container:
     """Check a file's bytes before any spreadsheet library sees them.
 
