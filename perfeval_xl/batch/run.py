@@ -16,6 +16,7 @@ interrupted run leaves DIR exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -161,14 +162,15 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
     annexes.mkdir()
     if reports:
         (staging / REPORT_DIR).mkdir()
-        (staging / REPORT_MANIFEST_NAME).touch()
     prints: dict[int, Print] = {}
     totals: list[tuple[int, str, float]] = []
     own: dict[int, list[str]] = {}
     count = 0
     try:
         with open(staging / SPOOL_NAME, "wb") as spool, \
-                open(staging / MANIFEST_NAME, "w", encoding="utf-8", newline="\n") as manifest:
+                open(staging / MANIFEST_NAME, "w", encoding="utf-8", newline="\n") as manifest, \
+                (open(staging / REPORT_MANIFEST_NAME, "w", encoding="utf-8", newline="\n") if reports
+                 else contextlib.nullcontext()) as report_manifest:
             for outcome in outcomes:
                 for part in outcome.parts:     # a workbook of several Annex forms: one of each per project
                     _count(report, part)
@@ -177,7 +179,9 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
                         os.replace(staging / part.staged, annexes / name)
                         manifest.write(name + "\n")
                     if part.report is not None:
-                        _stage_report(staging, part, report_names)
+                        name = report_names.claim(part.report)
+                        os.replace(staging / part.staged_report, staging / REPORT_DIR / name)
+                        report_manifest.write(name + "\n")
                         report.reports += 1
                     pickle.dump((part.record, part.entry), spool, protocol=pickle.HIGHEST_PROTOCOL)
                     if part.entry.project is not None:
@@ -235,13 +239,6 @@ def _write_staged(outcomes: Iterator[Outcome], staging: Path, profile: Profile, 
     summary.close()
     (staging / SPOOL_NAME).unlink()
     return names.taken, report_names.taken
-
-
-def _stage_report(staging: Path, part: Outcome, names: AnnexNames) -> None:
-    name = names.claim(part.report)
-    os.replace(staging / part.staged_report, staging / REPORT_DIR / name)
-    with open(staging / REPORT_MANIFEST_NAME, "a", encoding="utf-8", newline="\n") as manifest:
-        manifest.write(name + "\n")
 
 
 def _refuse_inputs_among_reports(paths: list[str], out_dir: Path) -> None:
