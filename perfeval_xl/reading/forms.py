@@ -51,11 +51,9 @@ def read_forms_data(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) 
 
             return read_docx(data, name, limits=limits)
         names, sheets, notes = load_sheets_data(data, name, INTAKE_SHEETS, limits)
-        if len(sheets) == len(INTAKE_SHEETS):
-            intake, found = intake_from_sheets(sheets, notes, limits=limits)
-            return [Reading(intake, found, INTAKE if intake is not None else None)]
         if sheets:
-            # Some intake sheets but not all: an intake workbook, and the intake reader says which is missing.
+            # Any of the intake sheets makes it an intake workbook; with some missing, the intake
+            # reader says which (sheet-missing).
             intake, found = intake_from_sheets(sheets, notes, limits=limits)
             return [Reading(intake, found, INTAKE if intake is not None else None)]
         _names, every, notes = load_sheets_data(data, name, EVERY_SHEET, limits)
