@@ -15,6 +15,7 @@ from enum import Enum
 
 from .catalogue import CATALOGUE, Entry
 from .cells import parse_a1
+from .display import plain
 
 __all__ = ["CATALOGUE", "ERROR", "INFO", "WARNING", "Entry", "IntakeError", "Problem", "Severity", "problem", "sort_key"]
 
@@ -37,9 +38,7 @@ ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 def _plain(value: object) -> object:
     """Decimals render as people write them: 12.5, 100, 0.4988."""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
+    return plain(value) if isinstance(value, Decimal) else value
 
 
 @dataclass(frozen=True)
