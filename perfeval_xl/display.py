@@ -34,7 +34,7 @@ def as_percent(fraction: Decimal) -> Decimal:
     return fraction * HUNDRED
 
 
-def percent_text(fraction: Decimal | None, places: Decimal = CENT) -> str:
+def percent_text(fraction: Decimal | float | None, places: Decimal = CENT) -> str:
     """A rate or completion as percent text, rounded half-up: 0.98765 -> `98.77%`, None -> `—`.
 
     Every rate and completion shown as text goes through here, so a cell and
@@ -42,7 +42,10 @@ def percent_text(fraction: Decimal | None, places: Decimal = CENT) -> str:
     """
     if fraction is None:
         return "—"
-    return f"{format(half_up(as_percent(Decimal(fraction)), places), 'f')}%"
+    # A float (a rate read back from a JSON record) by its shortest repr: 0.98765 is 0.98765,
+    # not the binary 0.987649999… that would round down.
+    number = Decimal(repr(fraction)) if isinstance(fraction, float) else Decimal(fraction)
+    return f"{format(half_up(as_percent(number), places), 'f')}%"
 
 
 def plain(value: Decimal) -> str:

@@ -31,3 +31,9 @@ def test_one_rounding_rule_half_up():
     assert half_up(Decimal("0.985")) == Decimal("0.99")
     assert half_up(Decimal("12.345")) == Decimal("12.35")
     assert percent_text(Decimal("0.98765")) == "98.77%"
+
+
+def test_a_float_rate_read_back_from_a_record_rounds_as_written():
+    assert percent_text(0.98765) == "98.77%"       # the binary float is 0.987649999…
+    assert percent_text(1.3, Decimal(1)) == "130%"
+    assert percent_text(None) == "—"

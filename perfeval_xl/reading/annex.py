@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 from ..cells import a1
+from ..display import percent_text
 from ..model import (
     BUDGET_SHEET, INDICATOR_SHEET, PROJECT_SHEET, BudgetTable, Intake, ProjectInfo, SpecialRow, effective_total,
 )
@@ -245,4 +246,4 @@ def _check_rate(funds: Funds, found: list[Problem], sheet: str) -> None:
     computed = (amounts.get("全年执行数") or Decimal(0)) / annual
     if abs(computed - funds.written_rate) > RATE_TOLERANCE:
         found.append(problem("rate-mismatch", WARNING, sheet, funds.rate_cell,
-                             written=f"{funds.written_rate:.2%}", computed=f"{computed:.2%}"))
+                             written=percent_text(funds.written_rate), computed=percent_text(computed)))

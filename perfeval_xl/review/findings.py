@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..display import WHOLE, percent_text
 from ..problems import WARNING, Problem, problem
 from ..writers.summary import Entry, Finding
 from .duplicates import Copy, Print
@@ -15,7 +16,7 @@ def copy_problem(copy: Copy, other: Print, record: dict) -> Problem:
         what, what_en, how, how_en = ("预期目标和实际完成情况", "the goal and achievement texts",
                                       "完全相同", "are the same")
     else:
-        share = f"{copy.similarity:.0%}"
+        share = percent_text(copy.similarity, WHOLE)
         what, what_en = "指标表（三级指标 + 年度指标值）", "the indicator table"
         how, how_en = f"相同或几乎相同（相似度 {share}）", f"is the same or nearly so ({share} alike)"
     return problem("copied-across-projects", WARNING, what=what, what_en=what_en, how=how, how_en=how_en,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..display import WHOLE, percent_text
+
 HIGH_COMPLETION = 1.3      # completion at or above 130 %: the target was probably set low
 HIGH_COMPLETION_ROWS = 2   # on this many indicators or more
 LOW_RATE = 0.9
@@ -72,10 +74,10 @@ def batch_patterns(record: dict, full_departments: set[str]) -> list[str]:
     """The 关注清单 reasons that need the whole batch or the whole table (self above computed is listed already)."""
     reasons = []
     if full_marks_low_execution(record):
-        reasons.append(f"全部指标满分而预算执行率仅 {record['budget']['rate']:.2%}")
+        reasons.append(f"全部指标满分而预算执行率仅 {percent_text(record['budget']['rate'])}")
     high = high_completions(record)
     if high >= HIGH_COMPLETION_ROWS:
-        reasons.append(f"{high} 项指标完成率≥{HIGH_COMPLETION:.0%}（目标可能设定偏低）")
+        reasons.append(f"{high} 项指标完成率≥{percent_text(HIGH_COMPLETION, WHOLE)}（目标可能设定偏低）")
     if _scored(record) and (record["project"].get("department") or "") in full_departments:
         reasons.append("本部门全部项目均为100分")
     return reasons
@@ -101,10 +103,10 @@ def risk_points(record: dict, full_departments: set[str], resubmitted: bool = Fa
     budget = record.get("budget") or {}
     rate = budget.get("rate")
     if full_marks_low_execution(record):
-        add("满分低执行", f"全部指标满分而预算执行率仅 {rate:.2%}")
+        add("满分低执行", f"全部指标满分而预算执行率仅 {percent_text(rate)}")
     high = high_completions(record)
     if high >= HIGH_COMPLETION_ROWS:
-        add("目标偏低", f"{high} 项指标完成率≥{HIGH_COMPLETION:.0%}")
+        add("目标偏低", f"{high} 项指标完成率≥{percent_text(HIGH_COMPLETION, WHOLE)}")
     if (record["project"].get("department") or "") in full_departments:
         add("部门全满分", "本部门全部项目均为100分")
     above = self_above(record)
@@ -119,7 +121,7 @@ def risk_points(record: dict, full_departments: set[str], resubmitted: bool = Fa
     if rate is None:
         add("执行率低", "无法计算预算执行率")
     elif rate < LOW_RATE:
-        add("执行率低", f"预算执行率 {rate:.2%}，低于{LOW_RATE:.0%}")
+        add("执行率低", f"预算执行率 {percent_text(rate)}，低于{percent_text(LOW_RATE, WHOLE)}")
     if resubmitted:
         add("重复提交", "同一项目提交了多份文件")
     return found
