@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import struct
 import zipfile
 from dataclasses import dataclass, field
 
@@ -61,6 +62,28 @@ def rezip(archive: zipfile.ZipFile, replaced: dict[str, bytes]) -> bytes:
             stored = info.filename == "mimetype"   # ODF wants it first and stored
             copy.writestr(info.filename, data, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+def stored_zip(archive) -> bytes:
+    """The parts of `archive` (as the pre-flight inflated and verified them) in a zip that
+    stores them uncompressed, so that calamine does not inflate them a second time."""
+    # SPEED: about 0.2 ms of calamine's 0.6 ms for an ordinary intake is inflating.
+    local: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for info in archive.infolist():
+        data = archive.read(info)
+        name = info.filename.encode("utf-8")
+        flags = 0x800 if not info.filename.isascii() else 0
+        crc = info.CRC
+        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, 0, 0, 0x21, crc, len(data), len(data), len(name), 0)
+        local += (header, name, data)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, 0, 0, 0x21, crc, len(data), len(data),
+                                   len(name), 0, 0, 0, 0, 0, offset) + name)
+        offset += len(header) + len(name) + len(data)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)
+    return b"".join(local) + directory + end
 
 
 @functools.lru_cache(maxsize=256)

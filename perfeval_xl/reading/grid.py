@@ -24,7 +24,7 @@ import zipfile
 
 from ..problems import ERROR, WARNING, IntakeError, Problem, problem
 from ..text import normalise
-from .base import Sheet
+from .base import Sheet, stored_zip
 from .ods import mark_ods, prepare_ods
 from .preflight import DEFAULT_LIMITS, Container, Limits, preflight_data
 from .xls import mark_xls, trim_xls
@@ -77,7 +77,12 @@ def load_sheets_data(
         raise
     except Exception as exc:  # a damaged container that passed the pre-flight checks
         raise IntakeError(problem("file-unreadable", ERROR, reason=_reason(exc))) from exc
-    source = trimmed.data if trimmed.data is not None else data
+    if trimmed.data is not None:
+        source = trimmed.data
+    elif container.inflated is not None:
+        source = stored_zip(container.inflated)
+    else:
+        source = data
     try:
         # calamine is handed the bytes, never the name: a .xls saved as .xlsx is read by content.
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
