@@ -109,7 +109,26 @@ _SOURCES = _lookup(SOURCE_LABELS)
 _INDICATORS = _lookup(INDICATOR_LABELS)
 
 
+# SPEED: the same few labels head every intake's columns; the key of each is looked up
+# once per process. (table, key) is kept with the answer, so a table is never mistaken
+# for another that took its id.
+_HEADER_KEYS: dict[tuple[int, str], tuple[dict[str, str], str | None]] = {}
+
+
 def header_key(value: object, table: dict[str, str]) -> str | None:
+    if type(value) is str and len(value) <= 64:
+        known = _HEADER_KEYS.get((id(table), value))
+        if known is not None and known[0] is table:
+            return known[1]
+        if len(_HEADER_KEYS) > 8192:
+            _HEADER_KEYS.clear()
+        key = _header_key(value, table)
+        _HEADER_KEYS[(id(table), value)] = (table, key)
+        return key
+    return _header_key(value, table)
+
+
+def _header_key(value: object, table: dict[str, str]) -> str | None:
     text = normalise_label(value).strip(_STARS)
     if text in table:
         return table[text]
