@@ -23,61 +23,34 @@ styles.xml, workbook.xml and its relationships go through the same parser.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from ..problems import ERROR, IntakeError, problem
 from .base import Sheet, Trimmed, is_percent_code, over, rezip
 from .preflight import Limits
-from .xmlscan import ascii_compatible, attribute, element_end, local, parse, parser, tag_end, text_of
+from .xlsx_plain import SheetScan, cell_ref, holds_value, plain_scan, plain_styles, take_cell
+from .xmlscan import ascii_compatible, attribute, element_end, local, parse, parser, tag_end
 
 PERCENT_BUILTIN = frozenset({9, 10})     # 0% and 0.00%
-_VALUE_EVEN_IF_EMPTY = frozenset({"str", "d"})   # calamine keeps these cells with an empty <v>
-
-
-def _ref(text: str) -> tuple[int | None, int | None]:
-    """`AX12` -> (row 11, col 49); either part may be missing (then None)."""
-    # SPEED: most references are one or two capital letters and digits.
-    if len(text) > 1 and "A" <= text[0] <= "Z":
-        if text[1:].isdigit():
-            return int(text[1:]) - 1, ord(text[0]) - 65
-        if "A" <= text[1] <= "Z" and text[2:].isdigit():
-            return (int(text[2:]) - 1 if len(text) > 2 else None), (ord(text[0]) - 64) * 26 + ord(text[1]) - 65
-    col = 0
-    index = 0
-    for ch in text:
-        code = ord(ch) | 0x20     # lower case
-        if 97 <= code <= 122:
-            col = col * 26 + code - 96
-            index += 1
-        else:
-            break
-    digits = text[index:]
-    row = int(digits) - 1 if digits.isdigit() and digits.isascii() else None
-    return row, (col - 1 if index else None)
-
-
-@dataclass
-class SheetScan:
-    rows: int = 0
-    cols: int = 0
-    drops: list[tuple[int, int]] = field(default_factory=list)
-    shared: Counter = field(default_factory=Counter)     # shared string index -> references kept
-    text_chars: int = 0                                  # inline and formula-string text kept
-    percent: set[tuple[int, int]] = field(default_factory=set)
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 _C, _V, _F, _IS, _ROW, _SHEETDATA = 1, 2, 3, 4, 5, 6
 _CODES = {"c": _C, "v": _V, "f": _F, "is": _IS, "row": _ROW, "sheetData": _SHEETDATA}
 
 
-def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str] = frozenset()) -> SheetScan:
-    """One pass over a sheet part: its extent, what to cut, what it costs, and its marks."""
-    scan = SheetScan()
+def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str] = frozenset(),
+               *, quick: bool = True) -> SheetScan:
+    """One pass over a sheet part: its extent, what to cut, what it costs, and its marks.
+
+    A plain sheet is measured by xlsx_plain's quick pass (unless `quick` is False, as
+    the tests that hold the two passes equal ask); any other by expat, element by element.
+    """
     transcoded = not ascii_compatible(data)
+    if quick and not transcoded:
+        quick = plain_scan(data, part, limits, percent_styles)
+        if quick is not None:
+            return quick
+    scan = SheetScan()
     if transcoded:
         # UTF-16: offsets of markup are not ASCII offsets; read it as UTF-8, never cut it in place.
         data = _as_utf8(data, part)
@@ -156,7 +129,7 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             return
         ref, style, kind, begin, value, formula, inline = cell
         cell = None
-        holds = inline is not None or (value is not None and (value != b"" or kind in _VALUE_EVEN_IF_EMPTY))
+        holds = holds_value(kind, value, inline)
         if not holds and not formula and ref:
             # SPEED: a cell that only carries a style costs nothing; its reference is
             # parsed only if a later cell without one counts on from it.
@@ -164,43 +137,23 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
             return
         if col_ref is not None:
             if not ref:
-                parsed = _ref(col_ref)[1]
+                parsed = cell_ref(col_ref)[1]
                 col = parsed if parsed is not None else col + 1
             col_ref = None
         cell_row, cell_col = row, col + 1
         if ref:
-            parsed_row, parsed_col = _ref(ref)
+            parsed_row, parsed_col = cell_ref(ref)
             if parsed_col is not None:
                 cell_col = parsed_col
             if parsed_row is not None:
                 cell_row = parsed_row
         col = cell_col
-        within = 0 <= cell_row < max_rows and cell_col < max_cols
-        if holds:
-            if cell_row >= scan.rows:
-                scan.rows = cell_row + 1
-            if cell_col >= scan.cols:
-                scan.cols = cell_col + 1
-            if not within:
-                if cell_row >= max_rows or cell_col >= max_cols:
-                    _add_drop(drops, begin, element_end(data, begin, made.CurrentByteIndex))
-                return
-            row_kept = True
-            if kind == "s":
-                scan.shared[value.strip()] += 1
-            elif inline is not None:
-                scan.text_chars += len(text_of(inline, encoding[0]))
-            elif kind == "str" or kind == "e":
-                scan.text_chars += len(value)
-            if style is not None and style in percent_styles:
-                scan.percent.add((cell_row, cell_col))
-            if kind == "e":
-                scan.errors[(cell_row, cell_col)] = text_of(value, encoding[0]).strip() or "#ERROR"
-                return
-        if within and formula and (not value or not text_of(value, encoding[0])):
-            text = text_of(formula, encoding[0])
-            if text.strip():
-                scan.formulas[(cell_row, cell_col)] = "=" + text
+        if take_cell(scan, limits, cell_row, cell_col, holds, kind, value, formula, inline, style,
+                     percent_styles, encoding[0]):
+            if holds:
+                row_kept = True
+        elif cell_row >= max_rows or cell_col >= max_cols:
+            _add_drop(drops, begin, element_end(data, begin, made.CurrentByteIndex))
 
     made.StartElementHandler = start
     made.EndElementHandler = end
@@ -267,6 +220,16 @@ def sheet_parts(archive, names: set[str] | None = None) -> dict[str, str]:
 
 def percent_styles(styles: bytes) -> frozenset[str]:
     """The cellXfs indices (as the `s` attribute spells them) whose number format shows a percent."""
+    plain = plain_styles(styles)
+    codes, xfs = plain if plain is not None else _parsed_styles(styles)
+    # Only the formats a cell style uses are looked at (a crafted file may declare a million).
+    return frozenset(
+        str(index) for index, ident in enumerate(xfs)
+        if (is_percent_code(codes[ident]) if ident in codes else ident in PERCENT_BUILTIN)
+    )
+
+
+def _parsed_styles(styles: bytes) -> tuple[dict[int, str], list[int]]:
     codes: dict[int, str] = {}
     xfs: list[int] = []
     depth = {"cellXfs": 0}
@@ -292,11 +255,7 @@ def percent_styles(styles: bytes) -> frozenset[str]:
             depth["cellXfs"] -= 1
 
     parse(parser(StartElementHandler=start, EndElementHandler=end), styles, "xl/styles.xml")
-    # Only the formats a cell style uses are looked at (a crafted file may declare a million).
-    return frozenset(
-        str(index) for index, ident in enumerate(xfs)
-        if (is_percent_code(codes[ident]) if ident in codes else ident in PERCENT_BUILTIN)
-    )
+    return codes, xfs
 
 
 def shared_string_lengths(data: bytes) -> list[int]:

@@ -1,0 +1,256 @@
+"""What a sheet's cells cost and carry, by calamine's rule, and the quick pass over a plain sheet.
+
+`take_cell` is the one statement of the rule: which cells hold a value (and
+so stretch the rectangle calamine allocates), what text they make it copy,
+and which carry a mark (a percent style, an Excel error, a formula without a
+cached value). xlsx.scan_sheet applies it with expat, element by element.
+
+`plain_scan` applies it to a *plain* sheet without calling into Python for
+every element, which is most of what reading an intake costs otherwise. A
+sheet is plain when regular expressions lex it exactly, which holds when
+
+- expat has parsed it whole with no handler (so it is well formed and has
+  no DOCTYPE: a parse that fails here fails the same way in scan_sheet);
+- it has no comment, CDATA section or processing instruction (no `<!`, no
+  `<?` past the declaration), so every `<` opens a tag;
+- it has as many `>` as `<`, so no attribute value or text holds a `>`, and
+  every tag is `<` up to the next `>`;
+- no element name has a prefix (`x:c`), there is one `sheetData`, and no
+  tag inside it holds a quote other than `"`, an `&`, or a tab or newline;
+- every cell has a reference with a row and a column, holds nothing but
+  `<f>`, `<v>` and `<is>`, and every cell that holds a value lies within
+  the limits (a sheet to be cut needs the byte ranges only scan_sheet
+  keeps).
+
+Anything else returns None and the sheet goes through scan_sheet: the quick
+pass may decline a sheet, never measure one differently
+(tests/test_reading_plain.py holds the two passes equal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .preflight import Limits
+from .base import unescape
+from .xmlscan import parse, parser, text_of
+
+VALUE_EVEN_IF_EMPTY = frozenset({"str", "d"})   # calamine keeps these cells with an empty <v>
+
+
+@dataclass
+class SheetScan:
+    rows: int = 0
+    cols: int = 0
+    drops: list[tuple[int, int]] = field(default_factory=list)
+    shared: Counter = field(default_factory=Counter)     # shared string index -> references kept
+    text_chars: int = 0                                  # inline and formula-string text kept
+    percent: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def cell_ref(text: str) -> tuple[int | None, int | None]:
+    """`AX12` -> (row 11, col 49); either part may be missing (then None)."""
+    # SPEED: most references are one or two capital letters and digits.
+    if len(text) > 1 and "A" <= text[0] <= "Z":
+        if text[1:].isdigit():
+            return int(text[1:]) - 1, ord(text[0]) - 65
+        if "A" <= text[1] <= "Z" and text[2:].isdigit():
+            return (int(text[2:]) - 1 if len(text) > 2 else None), (ord(text[0]) - 64) * 26 + ord(text[1]) - 65
+    col = 0
+    index = 0
+    for ch in text:
+        code = ord(ch) | 0x20     # lower case
+        if 97 <= code <= 122:
+            col = col * 26 + code - 96
+            index += 1
+        else:
+            break
+    digits = text[index:]
+    row = int(digits) - 1 if digits.isdigit() and digits.isascii() else None
+    return row, (col - 1 if index else None)
+
+
+def holds_value(kind: str | None, value: bytes | None, inline: bytes | None) -> bool:
+    """calamine's rule: an inline string, or a `<v>` with text or of a `str`/`d` cell."""
+    return inline is not None or (value is not None and (value != b"" or kind in VALUE_EVEN_IF_EMPTY))
+
+
+def take_cell(scan: SheetScan, limits: Limits, row: int, col: int, holds: bool, kind: str | None,
+              value: bytes | None, formula: bytes | None, inline: bytes | None, style: str | None,
+              percent_styles: frozenset[str], encoding: str | None) -> bool:
+    """Count one cell into `scan`; False when it holds a value outside the limits (not counted further)."""
+    within = 0 <= row < limits.max_rows and col < limits.max_cols
+    if holds:
+        if row >= scan.rows:
+            scan.rows = row + 1
+        if col >= scan.cols:
+            scan.cols = col + 1
+        if not within:
+            return False
+        if kind == "s":
+            scan.shared[value.strip()] += 1
+        elif inline is not None:
+            scan.text_chars += len(text_of(inline, encoding))
+        elif kind == "str" or kind == "e":
+            scan.text_chars += len(value)
+        if style is not None and style in percent_styles:
+            scan.percent.add((row, col))
+        if kind == "e":
+            scan.errors[(row, col)] = text_of(value, encoding).strip() or "#ERROR"
+            return True
+    if within and formula and (not value or not text_of(value, encoding)):
+        text = text_of(formula, encoding)
+        if text.strip():
+            scan.formulas[(row, col)] = "=" + text
+    return True
+
+
+# --- the quick pass ----------------------------------------------------------------------
+
+_BOM = b"\xef\xbb\xbf"
+# A cell as Excel, WPS, LibreOffice, openpyxl and xlsxwriter write it: attributes r, s, t in
+# that order with plain values, then an optional <f> and <v> with plain text.
+_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,6})")?(?: t="([a-zA-Z]{1,9})")?>'
+    rb'(<f>[^<]*</f>)?(<v>[^<]*</v>)?(<is><t(?: xml:space="preserve")?>[^<]*</t></is>)?</c>'
+)   # findall gives b"" for a group that is absent: hence <f>, <v> and <is> kept whole
+_EMPTY_CELL = re.compile(rb"<c [^<>]*/>")     # self-closing: no value, no formula, costs nothing
+
+
+_NOT_PLAIN = object()
+
+
+def _plain_markup(data: bytes, part: str):
+    """The declared encoding of a well-formed part with no comment, CDATA or processing
+    instruction, in UTF-8; _NOT_PLAIN for any other part that parses."""
+    declared = [None]
+    made = parser(XmlDeclHandler=lambda version, encoding, standalone: declared.__setitem__(0, encoding))
+    parse(made, data, part)      # not well formed, or a DTD: the same finding the full pass gives
+    encoding = declared[0]
+    if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
+        return _NOT_PLAIN
+    start = 3 if data.startswith(_BOM) else 0
+    if b"<!" in data or data.find(b"<?", start + 1) >= 0:
+        return _NOT_PLAIN
+    return encoding
+
+
+def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str]) -> SheetScan | None:
+    """scan_sheet's measure of a plain sheet (module docstring), or None if it is not plain."""
+    encoding = _plain_markup(data, part)
+    if encoding is _NOT_PLAIN:
+        return None
+    # One sheetData, named once to open it and once to close it (a prefixed or
+    # second one, or the name in any text, and the pass declines).
+    opened = data.find(b"<sheetData>")
+    if opened < 0 or data.count(b"sheetData") != 2:
+        return None if data.count(b"sheetData") else SheetScan()
+    begin = opened + len(b"<sheetData>")
+    body = data[begin : data.find(b"</sheetData>", begin)]
+    cells = _CELL.findall(body)
+    # Every tag in sheetData must be accounted for: the cells above, self-closing cells, rows.
+    tags = len(_EMPTY_CELL.findall(body)) + body.count(b"<row ") + body.count(b"<row>") + body.count(b"</row>")
+    for cell in cells:
+        tags += 2 + (cell[4] != b"") * 2 + (cell[5] != b"") * 2 + (cell[6] != b"") * 4
+    if tags != body.count(b"<"):
+        return None
+    scan = SheetScan()
+    max_rows, max_cols = limits.max_rows, limits.max_cols
+    percent = {style.encode() for style in percent_styles}
+    shared = scan.shared
+    rows = cols = 0
+    for letters, digits, style, kind, formula, value, inline in cells:
+        value = value[3:-4] if value else None
+        if not formula and not inline:
+            if value is None or (value == b"" and kind not in (b"str", b"d")):
+                continue                           # holds nothing
+            if kind == b"s" or not kind:
+                # SPEED: a shared string or a number, as nearly every cell is.
+                row = int(digits) - 1
+                col = letters[0] - 65 if len(letters) == 1 else _column(letters)
+                if row >= max_rows or col >= max_cols:
+                    return None                    # to be cut: scan_sheet knows where
+                if row >= rows:
+                    rows = row + 1
+                if col >= cols:
+                    cols = col + 1
+                if kind:
+                    shared[value.strip()] += 1
+                if style in percent:
+                    scan.percent.add((row, col))
+                continue
+        formula = formula[3:-4] if formula else None
+        inline = inline[4:-5] if inline else None
+        row, col = int(digits) - 1, _column(letters)
+        kind_text = kind.decode() if kind else None
+        holds = holds_value(kind_text, value, inline)
+        if holds and value is None and kind_text in ("s", "e"):
+            return None
+        scan.rows, scan.cols = rows, cols
+        if not take_cell(scan, limits, row, col, holds, kind_text, value, formula, inline,
+                         style.decode() if style else None, percent_styles, encoding):
+            return None
+        rows, cols = scan.rows, scan.cols
+    scan.rows, scan.cols = rows, cols
+    return scan
+
+
+def _column(letters: bytes) -> int:
+    col = 0
+    for code in letters:
+        col = col * 26 + code - 64
+    return col - 1
+
+
+# --- styles.xml ---------------------------------------------------------------------
+
+_PREFIXED_NAME = re.compile(rb"</?[^\s/>:]+:")
+_AWKWARD_TAG = re.compile(rb"<[^>]*['\t\n\r]")
+_NUM_FMT = re.compile(rb"<numFmt(\s[^>]*?)?/?>")
+_XF = re.compile(rb"<xf(\s[^>]*?)?/?>")
+_ID = re.compile(rb'\snumFmtId="([^"]*)"')
+_CODE = re.compile(rb'\sformatCode="([^"]*)"')
+
+
+def plain_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
+    """xlsx.percent_styles' reading of a plain styles.xml: the number formats by id, and the
+    format id of each cellXfs entry; None if the part is not plain (then the parser reads it).
+
+    Plain, beyond _plain_markup: no element name has a prefix, no tag holds `'`, a tab or a
+    newline, there are as many `>` as `<`, no character reference, no prefixed numFmtId or
+    formatCode, and at most one cellXfs.
+    """
+    encoding = _plain_markup(data, "xl/styles.xml")
+    if encoding is _NOT_PLAIN or data.count(b"<") != data.count(b">") or b"&#" in data:
+        return None
+    if _PREFIXED_NAME.search(data) or _AWKWARD_TAG.search(data) or b":numFmtId" in data or b":formatCode" in data:
+        return None
+    codes: dict[int, str] = {}
+    for attributes in _NUM_FMT.findall(data):
+        ident, code = _ID.search(attributes), _CODE.search(attributes)
+        if ident is None or code is None:
+            continue
+        if not ident.group(1).isascii():
+            return None
+        if ident.group(1).strip().isdigit():
+            codes[int(ident.group(1))] = unescape(code.group(1).decode())
+    named = data.count(b"cellXfs")
+    xfs: list[int] = []
+    if named == 2:
+        begin = data.find(b"<cellXfs")
+        body = data[begin : data.find(b"</cellXfs>", begin)]
+        for attributes in _XF.findall(body):
+            ident = _ID.search(attributes)
+            value = (ident.group(1) if ident else b"").strip() or b"0"
+            if not value.isascii():
+                return None
+            xfs.append(int(value) if value.isdigit() else 0)
+    elif named == 1 and re.search(rb"<cellXfs(\s[^>]*)?/>", data) is None:
+        return None
+    elif named > 2:
+        return None
+    return codes, xfs
