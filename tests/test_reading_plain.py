@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
+from perfeval_xl.cells import a1
 from perfeval_xl.reading.base import stored_zip
 from perfeval_xl.reading.preflight import DEFAULT_LIMITS, Limits, preflight_data
 from perfeval_xl.reading.xlsx import _parsed_styles, percent_styles, scan_sheet, sheet_parts
@@ -66,15 +67,6 @@ PLAIN = ["number", "shared", "formula-cached", "formula-bare", "formula-only", "
          "inline-space", "empty-str", "empty-date", "style", "style-open", "bool"]
 
 
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 @st.composite
 def sheet_bodies(draw, kinds):
     cells = draw(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 30), st.sampled_from(kinds)),
@@ -86,7 +78,7 @@ def sheet_bodies(draw, kinds):
     for row in sorted(by_row):
         pieces = [b'<row r="%d" spans="1:3">' % (row + 1)]
         for col in sorted(by_row[row]):
-            ref = f"{_column(col)}{row + 1}".encode()
+            ref = a1(row, col).encode()
             pieces.append(CELLS[by_row[row][col]].replace(b"{ref}", ref).replace(b"{row}", b"%d" % (row + 1)))
         pieces.append(b"</row>")
         rows.append(b"".join(pieces))
