@@ -255,3 +255,15 @@ def test_a_workbook_openpyxl_writes_takes_the_quick_pass(tmp_path):
     assert (quick.rows, quick.cols) == (2, 4)
     assert quick.formulas == {(1, 0): '=A1&"x"', (1, 1): "=SUM(B1:C1)"}
     assert quick.percent == {(1, 2)}
+
+
+def test_a_part_larger_than_the_quick_bound_goes_to_the_parser():
+    from perfeval_xl.reading.xlsx_plain import QUICK_MAX_BYTES
+
+    row = b'<row r="%d"><c r="A%d" s="1"/></row>'
+    body = b"".join(row % (r, r) for r in range(1, QUICK_MAX_BYTES // 30))
+    data = _sheet(body)
+    assert len(data) > QUICK_MAX_BYTES
+    assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
+    assert plain_scan(data[:20_000].rpartition(b"<row")[0] + b"</sheetData></worksheet>", "sheet",
+                      DEFAULT_LIMITS, STYLES) is not None

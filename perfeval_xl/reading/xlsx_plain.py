@@ -9,18 +9,25 @@ cached value). xlsx.scan_sheet applies it with expat, element by element.
 every element, which is most of what reading an intake costs otherwise. A
 sheet is plain when regular expressions lex it exactly, which holds when
 
-- expat has parsed it whole with no handler (so it is well formed and has
-  no DOCTYPE: a parse that fails here fails the same way in scan_sheet);
+- it is at most QUICK_MAX_BYTES, and expat has parsed it whole with no
+  handler (so it is well formed and has no DOCTYPE: a parse that fails
+  here fails the same way in scan_sheet), in UTF-8;
 - it has no comment, CDATA section or processing instruction (no `<!`, no
-  `<?` past the declaration), so every `<` opens a tag;
-- it has as many `>` as `<`, so no attribute value or text holds a `>`, and
-  every tag is `<` up to the next `>`;
-- no element name has a prefix (`x:c`), there is one `sheetData`, and no
-  tag inside it holds a quote other than `"`, an `&`, or a tab or newline;
-- every cell has a reference with a row and a column, holds nothing but
-  `<f>`, `<v>` and `<is>`, and every cell that holds a value lies within
-  the limits (a sheet to be cut needs the byte ranges only scan_sheet
-  keeps).
+  `<?` past the declaration), so every `<` opens a tag: none can hide in
+  text or in an attribute value;
+- the name `sheetData` occurs exactly twice, as `<sheetData>` and
+  `</sheetData>` (a prefixed, second or self-closing one, or the word in any
+  text, and the pass declines; a sheet without it has no cells);
+- every `<` between the two is accounted for: by a row tag (`<row `,
+  `<row>`, `</row>`), a self-closing cell, or a cell in the one shape Excel,
+  WPS, LibreOffice, openpyxl and xlsxwriter write — attributes `r`, `s`,
+  `t` in that order with plain values, then an optional `<f>`, `<v>` and
+  `<is><t>` with no markup inside (see _CELL). One tag of any other kind
+  (a prefix, another attribute order, a quote, a character reference in an
+  attribute, a child element, whitespace inside a cell) and the pass
+  declines the whole sheet;
+- every cell that holds a value lies within the limits (a sheet to be cut
+  needs the byte ranges only scan_sheet keeps).
 
 Anything else returns None and the sheet goes through scan_sheet: the quick
 pass may decline a sheet, never measure one differently
@@ -139,8 +146,15 @@ def _plain_markup(data: bytes, part: str):
     return encoding
 
 
+# A larger part goes to the parser's pass at once: an intake's sheet is tens of kilobytes,
+# and the cell list of a sheet of millions of cells would cost more memory than the parser.
+QUICK_MAX_BYTES = 4 * 1024 * 1024
+
+
 def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str]) -> SheetScan | None:
     """scan_sheet's measure of a plain sheet (module docstring), or None if it is not plain."""
+    if len(data) > QUICK_MAX_BYTES:
+        return None
     encoding = _plain_markup(data, part)
     if encoding is _NOT_PLAIN:
         return None
