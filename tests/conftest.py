@@ -12,6 +12,40 @@ from perfeval_xl.profiles import load_profile
 from perfeval_xl.writers.intake_form import write_intake
 
 
+def _remember_prepared_formulas() -> None:
+    """SPEED, tests only: xlsxwriter derives each formula it writes through some forty
+    regular-expression substitutions (Worksheet._prepare_formula), a pure function of
+    the formula, the flag passed and the sheet's use_future_functions. The intake
+    template writes the same 335 formulas into each of the hundreds of workbooks the
+    suite builds (about 50 of the 60 ms each takes), so the answers are remembered.
+    No byte written changes; where xlsxwriter has no such method, nothing is done."""
+    import functools
+
+    from xlsxwriter.worksheet import Worksheet
+
+    prepare = getattr(Worksheet, "_prepare_formula", None)
+    if prepare is None or getattr(prepare, "remembered", False):
+        return
+
+    @functools.lru_cache(maxsize=20_000)
+    def prepared(formula, expand, future):
+        return prepare(_Flags(future), formula, expand)
+
+    def remembered(self, formula, expand_future_functions=False):
+        return prepared(formula, expand_future_functions, self.use_future_functions)
+
+    remembered.remembered = True
+    Worksheet._prepare_formula = remembered
+
+
+class _Flags:
+    def __init__(self, future: bool) -> None:
+        self.use_future_functions = future
+
+
+_remember_prepared_formulas()
+
+
 @pytest.fixture
 def national():
     return load_profile("national")
