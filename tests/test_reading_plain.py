@@ -267,3 +267,91 @@ def test_a_part_larger_than_the_quick_bound_goes_to_the_parser():
     assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
     assert plain_scan(data[:20_000].rpartition(b"<row")[0] + b"</sheetData></worksheet>", "sheet",
                       DEFAULT_LIMITS, STYLES) is not None
+
+
+# --- cases found by a hostile review of the quick pass ------------------------------------
+
+
+def test_a_processing_instruction_at_the_very_start_is_not_taken_for_the_declaration():
+    sheet = (b'<?pi <sheetData><row><c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>?>'
+             b"<worksheet " + NS + b"/>")
+    for data in (sheet, b"\xef\xbb\xbf" + sheet):
+        assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
+        assert _measure(scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES)) == (0, 0, {}, 0, set(), {}, {})
+
+
+def test_a_utf16_sheet_is_never_measured_quickly():
+    data = _sheet(b'<row r="3"><c r="C3"><v>1</v></c></row>', head=b"").decode().encode("utf-16")
+    assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
+    assert (scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES).rows, scan_sheet(data, "sheet", DEFAULT_LIMITS).cols) == (3, 3)
+
+
+def _styles(num_fmts: bytes, xfs: bytes, around: bytes = b"") -> bytes:
+    return (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet ' + NS + b"><numFmts>" + num_fmts
+            + b"</numFmts><cellXfs>" + xfs + b"</cellXfs>" + around + b"</styleSheet>")
+
+
+@pytest.mark.parametrize("data", [
+    _styles(b'<numFmt numFmtId="164" formatCode="0.0%"/>', b'<xf numFmtId ="9"/>'),
+    _styles(b'<numFmt numFmtId="164" formatCode="0.0%"/>', b'<xf numFmtId= "10"/>'),
+    _styles(b'<numFmt numFmtId = "164" formatCode="0.0%"/>', b'<xf numFmtId="164"/>'),
+    _styles(b'<numFmt y=" formatCode=" numFmtId="164" formatCode="0%"/>', b'<xf numFmtId="164"/>'),
+    _styles(b"", b'<xf y=" numFmtId=" numFmtId="9"/>'),
+    _styles(b"", b'<xf numFmtId="0"/>', b'<dxfs><xf numFmtId="9"/></dxfs>'),
+    b"<styleSheet " + NS + b'><cellXfsX><xf numFmtId="9"/></cellXfsX></styleSheet>',
+    b"<styleSheet " + NS + b'><cellXfs/><a>cellXfs</a><b><xf numFmtId="9"/></b></styleSheet>',
+], ids=["space-before-equals", "space-after-equals", "spaces-in-numFmt", "name-in-a-value",
+        "name-in-an-xf-value", "xf-after-cellXfs", "cellXfsX", "self-closing-and-the-word"])
+def test_styles_the_quick_pass_once_misread_read_as_the_parser_reads_them(data):
+    plain = plain_styles(data)
+    assert plain is None or plain == _parsed_styles(data)
+    assert percent_styles(data) == frozenset(
+        str(i) for i, ident in enumerate(_parsed_styles(data)[1])
+        if ident in (9, 10) or "%" in _parsed_styles(data)[0].get(ident, ""))
+
+
+def test_spaces_around_equals_in_styles_keep_the_percent_style():
+    data = _styles(b'<numFmt numFmtId = "164" formatCode="0.0%"/>', b'<xf numFmtId="0"/><xf numFmtId ="164"/><xf numFmtId= "9"/>')
+    assert percent_styles(data) == frozenset({"1", "2"})
+
+
+def test_a_styles_part_over_the_quick_bound_goes_to_the_parser():
+    from perfeval_xl.reading.xlsx_plain import QUICK_MAX_BYTES
+
+    formats = b"".join(b'<numFmt numFmtId="%d" formatCode="0.00"/>' % (200 + i) for i in range(QUICK_MAX_BYTES // 40))
+    data = _styles(formats, b'<xf numFmtId="9"/>')
+    assert len(data) > QUICK_MAX_BYTES
+    assert plain_styles(data) is None
+    assert percent_styles(data) == frozenset({"0"})
+
+
+def test_a_format_id_in_other_digits_is_no_format_not_a_damaged_file():
+    data = _styles('<numFmt numFmtId="²" formatCode="0%"/>'.encode(), '<xf numFmtId="²"/><xf numFmtId="10"/>'.encode())
+    assert _parsed_styles(data) == ({}, [0, 10])
+    assert percent_styles(data) == frozenset({"1"})
+
+
+def _sheet_book(sheet: bytes, strings: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="绩效指标" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/sharedStrings.xml", strings)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("index", [b"x", b"+1", b"1.0", b" 0", b"99"], ids=["letter", "plus", "decimal", "space", "past-the-table"])
+def test_a_shared_string_index_calamine_cannot_parse_is_priced_as_the_longest_string(index):
+    from perfeval_xl.reading.intake import read_intake_data
+
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+               + b"x" * 32_767 + b"</t></si><si><t>y</t></si></sst>")
+    cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>%s</v></c>' % (a1(0, c)[:-1].encode(), r, index)
+                                                    for c in range(20)) + b"</row>" for r in range(1, 201))
+    intake, found = read_intake_data(_sheet_book(_sheet(cells), strings), "x.xlsx")
+    assert intake is None
+    assert [p.code for p in found] == ["file-too-complex"]
+    assert "131,068,000" in found[0].params["what"]

@@ -242,13 +242,13 @@ def _parsed_styles(styles: bytes) -> tuple[dict[int, str], list[int]]:
             n = names[name] = local(name)
         if n == "numFmt":
             ident, code = attrs.get("numFmtId") or attribute(attrs, "numFmtId"), attrs.get("formatCode") or attribute(attrs, "formatCode")
-            if ident is not None and ident.strip().isdigit() and code is not None:
+            if ident is not None and ident.strip().isdigit() and ident.isascii() and code is not None:
                 codes[int(ident)] = code
         elif n == "cellXfs":
             depth["cellXfs"] += 1
         elif n == "xf" and depth["cellXfs"]:
             ident = (attribute(attrs, "numFmtId") or "0").strip()
-            xfs.append(int(ident) if ident.isdigit() else 0)
+            xfs.append(int(ident) if ident.isdigit() and ident.isascii() else 0)
 
     def end(name):
         if local(name) == "cellXfs":
@@ -335,11 +335,15 @@ def _check_text(archive, names: set[str], scans: dict[str, SheetScan], limits: L
         if inline + references * len(data) <= limits.max_text_chars:
             return
         lengths = shared_string_lengths(data)
+        longest = max(lengths, default=0)
         total = inline
         for scan in scans.values():
             for index, count in scan.shared.items():
-                if index.isdigit() and int(index) < len(lengths):
-                    total += lengths[int(index)] * count
+                # calamine reads an index it cannot parse (` 1`, `x`, `1.0`) as string 0, and
+                # what it does past the table is its own affair: such a cell is priced as the
+                # longest string.
+                number = int(index) if index.isdigit() and index.isascii() else -1
+                total += (lengths[number] if 0 <= number < len(lengths) else longest) * count
     if total > limits.max_text_chars:
         raise too_complex(total, limits.max_text_chars, "各工作表引用的文字", "text the cells refer to")
 

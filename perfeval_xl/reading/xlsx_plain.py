@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from .preflight import Limits
 from .base import unescape
-from .xmlscan import parse, parser, text_of
+from .xmlscan import ascii_compatible, parse, parser, text_of
 
 VALUE_EVEN_IF_EMPTY = frozenset({"str", "d"})   # calamine keeps these cells with an empty <v>
 
@@ -52,7 +52,7 @@ class SheetScan:
     rows: int = 0
     cols: int = 0
     drops: list[tuple[int, int]] = field(default_factory=list)
-    shared: Counter = field(default_factory=Counter)     # shared string index -> references kept
+    shared: Counter = field(default_factory=Counter)     # shared string index, as written -> references kept
     text_chars: int = 0                                  # inline and formula-string text kept
     percent: set[tuple[int, int]] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -99,7 +99,7 @@ def take_cell(scan: SheetScan, limits: Limits, row: int, col: int, holds: bool, 
         if not within:
             return False
         if kind == "s":
-            scan.shared[value.strip()] += 1
+            scan.shared[value] += 1
         elif inline is not None:
             scan.text_chars += len(text_of(inline, encoding))
         elif kind == "str" or kind == "e":
@@ -128,33 +128,34 @@ _CELL = re.compile(
 _EMPTY_CELL = re.compile(rb"<c [^<>]*/>")     # self-closing: no value, no formula, costs nothing
 
 
-_NOT_PLAIN = object()
-
-
-def _plain_markup(data: bytes, part: str):
-    """The declared encoding of a well-formed part with no comment, CDATA or processing
-    instruction, in UTF-8; _NOT_PLAIN for any other part that parses."""
-    declared = [None]
-    made = parser(XmlDeclHandler=lambda version, encoding, standalone: declared.__setitem__(0, encoding))
-    parse(made, data, part)      # not well formed, or a DTD: the same finding the full pass gives
-    encoding = declared[0]
-    if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
-        return _NOT_PLAIN
-    start = 3 if data.startswith(_BOM) else 0
-    if b"<!" in data or data.find(b"<?", start + 1) >= 0:
-        return _NOT_PLAIN
-    return encoding
-
-
 # A larger part goes to the parser's pass at once: an intake's sheet is tens of kilobytes,
 # and the cell list of a sheet of millions of cells would cost more memory than the parser.
 QUICK_MAX_BYTES = 4 * 1024 * 1024
 
 
+_NOT_PLAIN = object()
+
+
+def _plain_markup(data: bytes, part: str):
+    """The declared encoding of a well-formed part of at most QUICK_MAX_BYTES with no comment,
+    CDATA section or processing instruction, in UTF-8; _NOT_PLAIN for any other part that parses."""
+    if len(data) > QUICK_MAX_BYTES or not ascii_compatible(data) or b"<!" in data:
+        return _NOT_PLAIN
+    declared = [None]
+    seen = []       # expat tells of every comment, CDATA section and processing instruction
+    made = parser(XmlDeclHandler=lambda version, encoding, standalone: declared.__setitem__(0, encoding),
+                  ProcessingInstructionHandler=lambda *_: seen.append(1),
+                  CommentHandler=lambda *_: seen.append(1),
+                  StartCdataSectionHandler=lambda *_: seen.append(1))
+    parse(made, data, part)      # not well formed, or a DTD: the same finding the full pass gives
+    encoding = declared[0]
+    if seen or (encoding is not None and encoding.lower() not in ("utf-8", "utf8")):
+        return _NOT_PLAIN
+    return encoding
+
+
 def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset[str]) -> SheetScan | None:
     """scan_sheet's measure of a plain sheet (module docstring), or None if it is not plain."""
-    if len(data) > QUICK_MAX_BYTES:
-        return None
     encoding = _plain_markup(data, part)
     if encoding is _NOT_PLAIN:
         return None
@@ -193,7 +194,7 @@ def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset
                 if col >= cols:
                     cols = col + 1
                 if kind:
-                    shared[value.strip()] += 1
+                    shared[value] += 1
                 if style in percent:
                     scan.percent.add((row, col))
                 continue
@@ -226,8 +227,20 @@ _PREFIXED_NAME = re.compile(rb"</?[^\s/>:]+:")
 _AWKWARD_TAG = re.compile(rb"<[^>]*['\t\n\r]")
 _NUM_FMT = re.compile(rb"<numFmt(\s[^>]*?)?/?>")
 _XF = re.compile(rb"<xf(\s[^>]*?)?/?>")
-_ID = re.compile(rb'\snumFmtId="([^"]*)"')
-_CODE = re.compile(rb'\sformatCode="([^"]*)"')
+_ATTRIBUTES = re.compile(rb'(?:\s+[^\s=/>]+\s*=\s*"[^"]*")*\s*')
+_ATTRIBUTE = re.compile(rb'\s+([^\s=/>]+)\s*=\s*"([^"]*)"')
+_CELL_XFS = re.compile(rb"<cellXfs(?:\s[^>]*)?>")
+
+
+def _attributes(text: bytes | None) -> dict[bytes, bytes] | None:
+    """A tag's attributes, read from its start to its end; None if they do not lex whole."""
+    if not text:
+        return {}
+    if _ATTRIBUTES.fullmatch(text) is None:
+        return None
+    attributes = dict(_ATTRIBUTE.findall(text))
+    # The parser's pass takes `y:numFmtId` for numFmtId: a prefixed attribute is its affair.
+    return None if any(b":" in name for name in attributes) else attributes
 
 
 def plain_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
@@ -235,36 +248,40 @@ def plain_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
     format id of each cellXfs entry; None if the part is not plain (then the parser reads it).
 
     Plain, beyond _plain_markup: no element name has a prefix, no tag holds `'`, a tab or a
-    newline, there are as many `>` as `<`, no character reference, no prefixed numFmtId or
-    formatCode, and at most one cellXfs.
+    newline, there are as many `>` as `<`, no character reference, and the name cellXfs
+    occurs only as one `<cellXfs …>` and its `</cellXfs>`.
     """
     encoding = _plain_markup(data, "xl/styles.xml")
     if encoding is _NOT_PLAIN or data.count(b"<") != data.count(b">") or b"&#" in data:
         return None
-    if _PREFIXED_NAME.search(data) or _AWKWARD_TAG.search(data) or b":numFmtId" in data or b":formatCode" in data:
+    if _PREFIXED_NAME.search(data) or _AWKWARD_TAG.search(data):
         return None
     codes: dict[int, str] = {}
-    for attributes in _NUM_FMT.findall(data):
-        ident, code = _ID.search(attributes), _CODE.search(attributes)
+    for text in _NUM_FMT.findall(data):
+        attributes = _attributes(text)
+        if attributes is None:
+            return None
+        ident, code = attributes.get(b"numFmtId"), attributes.get(b"formatCode")
         if ident is None or code is None:
             continue
-        if not ident.group(1).isascii():
+        if not ident.isascii():
             return None
-        if ident.group(1).strip().isdigit():
-            codes[int(ident.group(1))] = unescape(code.group(1).decode())
-    named = data.count(b"cellXfs")
+        if ident.strip().isdigit():
+            codes[int(ident)] = unescape(code.decode())
     xfs: list[int] = []
-    if named == 2:
-        begin = data.find(b"<cellXfs")
-        body = data[begin : data.find(b"</cellXfs>", begin)]
-        for attributes in _XF.findall(body):
-            ident = _ID.search(attributes)
-            value = (ident.group(1) if ident else b"").strip() or b"0"
-            if not value.isascii():
-                return None
-            xfs.append(int(value) if value.isdigit() else 0)
-    elif named == 1 and re.search(rb"<cellXfs(\s[^>]*)?/>", data) is None:
+    named = data.count(b"cellXfs")
+    if named == 0:
+        return codes, xfs
+    opened = _CELL_XFS.search(data)
+    closed = data.find(b"</cellXfs>")
+    if named != 2 or opened is None or closed < opened.end():
         return None
-    elif named > 2:
-        return None
+    for text in _XF.findall(data, opened.end(), closed):
+        attributes = _attributes(text)
+        if attributes is None:
+            return None
+        value = (attributes.get(b"numFmtId") or b"").strip() or b"0"
+        if not value.isascii():
+            return None
+        xfs.append(int(value) if value.isdigit() else 0)
     return codes, xfs
