@@ -10,9 +10,9 @@ import sys
 
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
 from helpers import ROOT, SEED, clean_data
+from helpers.console_runner import CliRunner
 from helpers.console_runs import perfeval_runs
 from perfeval_xl import __version__
 from perfeval_xl.catalogue import CATALOGUE

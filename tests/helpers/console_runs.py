@@ -49,11 +49,15 @@ def perfeval_runs(runs, *, env: dict, cwd=None, encoding: str | None = None, tim
     for run in runs:
         args, where = (run, None) if isinstance(run, list) else run
         plan.append({"args": [os.fspath(a) for a in args], "cwd": str(where) if where is not None else base})
+    # The arguments travel on the driver's own command line, so the interpreter decodes them into
+    # sys.argv as it would for `python -m perfeval_xl ARGS`; the spec says how many each run takes.
+    argv = [arg for run in plan for arg in run["args"]]
     with tempfile.TemporaryDirectory(prefix="perfeval-runs-") as folder:
         spec = Path(folder) / "spec.json"
-        spec.write_text(json.dumps({"runs": plan, "folder": folder}), encoding="utf-8")
-        driver = subprocess.run([sys.executable, str(DRIVER), str(spec)], capture_output=True, env=env, cwd=base,
-                                timeout=timeout)
+        runs_spec = [{"count": len(run["args"]), "cwd": run["cwd"]} for run in plan]
+        spec.write_text(json.dumps({"runs": runs_spec, "folder": folder}), encoding="utf-8")
+        driver = subprocess.run([sys.executable, str(DRIVER), str(spec), *argv], capture_output=True, env=env,
+                                cwd=base, timeout=timeout)
         statuses = [int(line) for line in (Path(folder) / "statuses").read_text().split()] \
             if (Path(folder) / "statuses").exists() else []
         assert driver.returncode == 0 and len(statuses) == len(plan), (
@@ -115,7 +119,7 @@ def _run_one() -> int:
     return status
 
 
-def _drive(spec_path: str) -> None:
+def _drive(spec_path: str, argv: list[str]) -> None:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     folder = Path(spec["folder"])
     original = sys.stdout, sys.stderr
@@ -130,7 +134,8 @@ def _drive(spec_path: str) -> None:
             sys.stdout, sys.stderr = _stream(1, original[0]), _stream(2, original[1])
             os.chdir(run["cwd"])
             sys.path[0] = run["cwd"]        # `python -m` puts the working directory first
-            sys.argv = ["-m", *run["args"]]   # runpy sets argv[0] to the module's file
+            sys.argv = ["-m", *argv[:run["count"]]]   # runpy sets argv[0] to the module's file
+            del argv[:run["count"]]
             status = _run_one()
             for stream in (sys.stdout, sys.stderr):
                 try:
@@ -146,4 +151,4 @@ def _drive(spec_path: str) -> None:
 
 
 if __name__ == "__main__":
-    _drive(sys.argv[1])
+    _drive(sys.argv[1], sys.argv[2:])
