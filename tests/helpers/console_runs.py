@@ -125,7 +125,6 @@ def _drive(spec_path: str, argv: list[str]) -> None:
     original = sys.stdout, sys.stderr
     hook = sys.excepthook         # typer installs its own on each run; each run starts with the interpreter's
     saved = os.dup(1), os.dup(2)
-    sys.path[0] = ""              # replaced per run below
     with open(folder / "statuses", "w") as statuses:
         for number, run in enumerate(spec["runs"]):
             with open(folder / f"{number}.out", "wb") as out, open(folder / f"{number}.err", "wb") as err:
