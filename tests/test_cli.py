@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import openpyxl
-from typer.testing import CliRunner
 
 from helpers import SEED, clean_data
+from helpers.console_runner import CliRunner
 from perfeval_xl.cli import app
 
 runner = CliRunner()

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from helpers import ROOT
+from helpers.console_runner import CliRunner
 from perfeval_xl.cli import app
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from helpers import ROOT, SEED
+from helpers.console_runs import perfeval_runs
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.text import printable_path
 
@@ -29,10 +30,13 @@ def _put(folder: Path, name: bytes, data: bytes) -> Path:
     return Path(os.fsdecode(path))
 
 
+def _env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+
+
 def _perfeval(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-m", "perfeval_xl", *args], cwd=cwd, capture_output=True, text=True,
-                          encoding="utf-8", env=env, timeout=120)
+                          encoding="utf-8", env=_env(), timeout=120)
 
 
 def test_printable_path_escapes_only_what_is_not_utf8():
@@ -54,13 +58,17 @@ def test_a_gbk_name_is_read_by_its_bytes_not_called_damaged(tmp_path, national):
 def test_check_and_score_show_the_name_escaped(tmp_path):
     _put(tmp_path, GBK + b".xlsx", SEED.read_bytes())
     name = os.fsdecode(GBK + b".xlsx")
-    done = _perfeval("check", name, cwd=tmp_path)
+    # The three commands in turn in one real interpreter, each with its own stdout and stderr
+    # (helpers/console_runs.py), the name in sys.argv as `python -m perfeval_xl` would have it.
+    checked, as_json, scored = perfeval_runs([["check", name], ["check", "--json", name], ["score", name, "-o", "out"]],
+                                             env=_env(), cwd=tmp_path, encoding="utf-8", timeout=360)
+    done = checked
     assert done.returncode == 1, done.stderr     # the seed has error-level findings
     assert f"✗ {SHOWN}：错误 3，警告 1，提示 0；核算总分 98.00（优）" in done.stdout
     assert "file-unreadable" not in done.stdout
-    done = _perfeval("check", "--json", name, cwd=tmp_path)
+    done = as_json
     assert json.loads(done.stdout)["source"]["path"] == SHOWN
-    done = _perfeval("score", name, "-o", "out", cwd=tmp_path)
+    done = scored
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr   # the Annex was written
     assert len(list((tmp_path / "out").glob("*.xlsx"))) == 1
     assert f"perfeval check {SHOWN}" in done.stdout
