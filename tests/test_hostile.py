@@ -20,7 +20,6 @@ import shutil
 import struct
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -240,11 +239,13 @@ def make_corpus(folder: Path) -> dict[str, Path]:
         handle.write(b"PK\x03\x04")
         handle.truncate(DEFAULT_LIMITS.max_file_bytes + MB)
     add("file-too-large", big)
-    # The three big ones are made on threads while the rest is built: zlib lets go of the GIL.
-    pool = ThreadPoolExecutor(3)
-    big_zeros = pool.submit(deflated_zeros, 200 * MB)
-    few_zeros = pool.submit(deflated_zeros, 8 * MB)
-    million = pool.submit(million_rows, clean, folder / "million.xlsx")
+    zeros, crc = deflated_zeros(200 * MB)
+    add("zip-bomb", zip_with_raw_part(clean, folder / "bomb.xlsx", indicators, zeros, crc, 200 * MB))
+    small_zeros, small_crc = deflated_zeros(8 * MB)
+    add("zip-bomb-ratio", zip_with_raw_part(clean, folder / "ratio.xlsx", indicators, small_zeros, small_crc, 8 * MB))
+    # The directory says 4 KB; the part inflates to 200 MB.
+    add("zip-bomb-lying-directory", zip_with_raw_part(clean, folder / "liar.xlsx", indicators, zeros, crc, 4096))
+    add("million-rows", million_rows(clean, folder / "million.xlsx"))
     far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     add("cell-at-XFD1048576", rewrite_zip(clean, folder / "far.xlsx", {indicators: lambda d: append_rows(d, far)}))
     add("ods-value-over-whole-sheet", ods_edit(folder / "repeat.ods", "绩效指标", ods_repeat_everywhere))
@@ -304,14 +305,6 @@ def make_corpus(folder: Path) -> dict[str, Path]:
     add("xls-named-xlsx", folder / "old.xlsx")
     shutil.copy(FIXTURES / "seed.ods", folder / "calc.xlsx")
     add("ods-named-xlsx", folder / "calc.xlsx")
-    zeros, crc = big_zeros.result()
-    add("zip-bomb", zip_with_raw_part(clean, folder / "bomb.xlsx", indicators, zeros, crc, 200 * MB))
-    small_zeros, small_crc = few_zeros.result()
-    add("zip-bomb-ratio", zip_with_raw_part(clean, folder / "ratio.xlsx", indicators, small_zeros, small_crc, 8 * MB))
-    # The directory says 4 KB; the part inflates to 200 MB.
-    add("zip-bomb-lying-directory", zip_with_raw_part(clean, folder / "liar.xlsx", indicators, zeros, crc, 4096))
-    add("million-rows", million.result())
-    pool.shutdown()
     return files
 
 
