@@ -7,47 +7,28 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import textwrap
+import tempfile
 import zipfile
 from pathlib import Path
 
 from . import ROOT
+from .hostile_fork import zygote
 
 MEMORY_BOUND_MB = 1024     # the issue's bound: no input makes the program use more than 1 GB
 TIME_BOUND_S = 30          # a hang guard only; typical times are printed by -s
 
-CHILD = textwrap.dedent(
-    """
-    import json, resource, sys, time
-    # A safety net for a shared machine: a regression fails this child, not the host.
-    resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
-    from perfeval_xl.evaluate import evaluate_file
-    from perfeval_xl.profiles import load_profile
-    profile = load_profile("national")
-    start = time.perf_counter()
-    result = evaluate_file(sys.argv[1], profile)
-    seconds = time.perf_counter() - start
-    print(json.dumps({
-        "failure": result.failure.code if result.failure else None,
-        "message": result.failure.message if result.failure else "",
-        "codes": sorted({p.code for p in result.problems}),
-        "total": str(result.total_score),
-        "seconds": seconds,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
-    """
-)
-
-
 def score_in_child(path: Path) -> dict:
-    """What reading `path` gave in a fresh interpreter: failure, message, codes, total, seconds, peak_mb."""
+    """What reading `path` gave in a process of its own (forked, for this one file, from an
+    interpreter that has only imported the reading stack: helpers/hostile_fork.py): failure,
+    failed, message, codes, problems ([code, severity, sheet, cell, message]), total, seconds,
+    peak_mb."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
-                          env=env, timeout=TIME_BOUND_S * 4)
-    assert done.returncode == 0, f"the reader died on {path.name}: {done.returncode}\n{done.stderr[-2000:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder, "stdout"), Path(folder, "stderr")
+        returncode = zygote(env).run(str(path), str(out), str(err), timeout=TIME_BOUND_S * 4)
+        stderr = err.read_text(errors="replace")
+        assert returncode == 0, f"the reader died on {path.name}: {returncode}\n{stderr[-2000:]}"
+        return json.loads(out.read_text().strip().splitlines()[-1])
 
 
 def rewrite_zip(source: Path, target: Path, change: dict | None = None, add: dict | None = None) -> Path:
