@@ -157,6 +157,11 @@ def _raise_timeout(signum, frame):
 _ARMED: dict = {}
 
 
+def hard_grace(seconds: float) -> float:
+    """How long past its deadline a reader stuck in C code is given before it is killed."""
+    return min(HARD_GRACE_SECONDS, max(0.5, seconds / 4))
+
+
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
     """Within the block, ReadTimeout is raised after `seconds` (wall clock); past that plus
@@ -174,7 +179,7 @@ def deadline(seconds: float) -> Iterator[None]:
         return
     _ARMED["seconds"] = seconds
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
-    signal.setitimer(signal.ITIMER_PROF, seconds + min(HARD_GRACE_SECONDS, max(0.5, seconds / 4)))
+    signal.setitimer(signal.ITIMER_PROF, seconds + hard_grace(seconds))
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield

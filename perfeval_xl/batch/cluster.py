@@ -35,17 +35,19 @@ from pathlib import Path, PurePath
 from .. import __version__
 from ..errors import UsageError
 from ..profiles import Profile
-from ..reading.preflight import DEFAULT_LIMITS
+from ..evaluate import failed, memory_problem, timeout_problem
+from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, load_layout
 from ..writers.files import creation_time
-from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, Files, Item, Outcome, crashed, outcome_of, score_one, stage_files
+from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, NO_FILES, Files, Item, Outcome, crashed, outcome_of, score_one, stage_files
+from .sandbox import MEMORY, OK, TIMEOUT, score_contained
 
 # How long to wait for the scheduler to answer, and for a first worker to join it.
 CONNECT_TIMEOUT = 30
 
 
 def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, staging: Path,
-                   address: str, reports: bool = False) -> Iterator[Outcome]:
+                   address: str, reports: bool = False, limits: Limits = DEFAULT_LIMITS) -> Iterator[Outcome]:
     """An Outcome for every (index, path), in the order they finish; each Annex into staging/{index}.xlsx.
 
     Connects at once, so that a cluster that cannot be used is a UsageError
@@ -64,16 +66,16 @@ def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, s
     except BaseException:
         client.close()
         raise
-    return _scored(client, threads, items, profile, load_layout(layout), staging, reports)
+    return _scored(client, threads, items, profile, load_layout(layout), staging, reports, limits)
 
 
 def _scored(client, threads: int, items: list[Item], profile: Profile, layout: Layout, staging: Path,
-            reports: bool) -> Iterator[Outcome]:
+            reports: bool, limits: Limits) -> Iterator[Outcome]:
     try:
         # The rules and the layout (about 10 KB) go with every task rather than
         # scattered once: scattered data dies with the workers that hold it,
         # and a file that kills workers must cost only itself.
-        run = _Run(client, (profile, layout, reports), profile, layout, staging, creation_time())
+        run = _Run(client, (profile, layout, reports, limits), profile, layout, staging, creation_time())
         chunk = max(1, min(MAX_CHUNK, len(items) // (threads * 16)))
         yield from run.all([items[i:i + chunk] for i in range(0, len(items), chunk)], window=2 * threads + 1)
         # The files of chunks that failed, one per task; a file that fails again is lost alone.
@@ -124,7 +126,8 @@ class _Run:
                     for index, path in waiting.popleft():
                         data = _read(path)
                         if data is None:     # scored here, where it fails as it would locally
-                            yield self.keep(*score_one(index, path, self.profile, self.layout, reports=self.shared[2]))
+                            yield self.keep(*score_one(index, path, self.profile, self.layout, reports=self.shared[2],
+                                                       limits=self.shared[3]))
                         else:
                             payload.append((index, path, data))
                     if payload:
@@ -182,16 +185,25 @@ def _died(exc: Exception) -> tuple[str, str]:
     return reason, reason
 
 
-def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout, bool],
+def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, Layout, bool, Limits],
                  created) -> list[tuple[Outcome, Files]]:
-    """On a worker: score each file from its bytes, in a temporary folder that is removed after."""
-    profile, layout, reports = shared
+    """On a worker: score each file from its bytes, in a temporary folder that is removed after,
+    each in a contained process (sandbox.py) with a local batch's limits."""
+    profile, layout, reports, limits = shared
     scored = []
     with tempfile.TemporaryDirectory(prefix="perfeval-") as folder:
         for index, path, data in payload:
             # The reader goes by the suffix (a .xls saved as .xlsx is noted): keep it.
             copy = Path(folder) / f"{index}{PurePath(path).suffix}"
             copy.write_bytes(data)
-            scored.append(score_one(index, path, profile, layout, read_from=str(copy), created=created, reports=reports))
+            kind, answer = score_contained((index, path, profile, layout, str(copy), created, reports, limits))
+            if kind == OK:
+                scored.append(answer)
+            elif kind == TIMEOUT:
+                scored.append((outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), NO_FILES))
+            elif kind == MEMORY:
+                scored.append((outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), NO_FILES))
+            else:
+                scored.append((outcome_of(index, crashed(path, profile, DIED, DIED_EN, read_from=str(copy)), None), NO_FILES))
             copy.unlink()
     return scored

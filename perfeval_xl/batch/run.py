@@ -126,7 +126,7 @@ def run_batch(
             if scheduler is not None:
                 from .cluster import run_on_cluster
 
-                finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler, reports)
+                finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler, reports, limits)
             else:
                 init = (profile, str(staging), layout, limits, os.getpid(), reports)
                 finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
