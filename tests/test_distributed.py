@@ -30,10 +30,12 @@ def cluster():
         yield local.scheduler_address
 
 
-@pytest.fixture
-def inbox(tmp_path) -> Path:
-    """Good files in three formats, a project submitted twice, and files that cannot be read."""
-    root = tmp_path / "inbox"
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory) -> Path:
+    """Good files in three formats, a project submitted twice, and files that cannot be read.
+
+    Built once for the module: no test changes it (every run writes elsewhere)."""
+    root = tmp_path_factory.mktemp("distributed") / "inbox"
     for folder in ("部门甲", "部门乙"):
         (root / folder).mkdir(parents=True)
     for number, name in enumerate(("饮水工程", "道路养护", "校舍维修", "饮水工程")):
@@ -84,7 +86,7 @@ def test_workers_and_scheduler_together_are_a_usage_error(inbox, tmp_path):
 def test_an_unreachable_scheduler_is_a_clear_error(inbox, tmp_path, monkeypatch):
     from perfeval_xl.batch import cluster as remote
 
-    monkeypatch.setattr(remote, "CONNECT_TIMEOUT", 2)
+    monkeypatch.setattr(remote, "CONNECT_TIMEOUT", 0.5)    # nothing listens on port 9: no need to wait long
     with pytest.raises(UsageError, match="无法连接 Dask 调度器"):
         run_batch(discover([inbox]).paths, load_profile("national"), tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "out" / "summary.xlsx").exists()
