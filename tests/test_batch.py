@@ -40,10 +40,9 @@ def project(name: str, department: str = "部门甲", annual=200, executed=190) 
     return data
 
 
-@pytest.fixture
-def inbox(tmp_path) -> Path:
+def make_inbox(under: Path) -> Path:
     """Good, legacy-format, broken, lock and non-spreadsheet files, as a real inbox has them."""
-    root = tmp_path / "inbox"
+    root = under / "inbox"
     for folder in ("部门甲", "部门乙", ".隐藏"):
         (root / folder).mkdir(parents=True)
     write_intake(root / "部门甲/good1.xlsx", project("饮水工程"))
@@ -58,6 +57,27 @@ def inbox(tmp_path) -> Path:
     shutil.copy(root / "部门甲/good1.xlsx", root / "部门甲/.hidden.xlsx")
     shutil.copy(root / "部门甲/good1.xlsx", root / ".隐藏/x.xlsx")
     return root
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    """An inbox of the test's own, for the tests that change it."""
+    return make_inbox(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_inbox(tmp_path_factory) -> Path:
+    """The same inbox, built once, for the tests that only read it (their outputs go elsewhere)."""
+    return make_inbox(tmp_path_factory.mktemp("shared"))
+
+
+@pytest.fixture(scope="module")
+def first_run(shared_inbox, tmp_path_factory):
+    """`perfeval batch shared_inbox -o out --workers 2`, run once: (out, the CLI's result).
+
+    The tests that look at one run's outputs share it; none writes into `out`."""
+    out = tmp_path_factory.mktemp("first") / "out"
+    return out, invoke(str(shared_inbox), "-o", str(out), "--workers", "2")
 
 
 def invoke(*args: str):
@@ -79,7 +99,8 @@ def sheet_rows(path: Path, sheet: str) -> list[dict]:
     return [dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True) if row[0] != "合计"]
 
 
-def test_discover_takes_spreadsheets_only(inbox):
+def test_discover_takes_spreadsheets_only(shared_inbox):
+    inbox = shared_inbox
     found = discover([inbox])
     assert [Path(path).relative_to(inbox).as_posix() for path in found.paths] == sorted(GOOD + list(BROKEN), key=lambda p: p.split("/"))
     assert found.unreadable == []
@@ -95,9 +116,8 @@ def test_discover_skips_our_outputs_and_counts_a_file_once(inbox):
     assert len(shown) == len(set(shown)) == len(GOOD) + len(BROKEN)
 
 
-def test_a_folder_gives_one_record_per_spreadsheet(inbox, tmp_path):
-    out = tmp_path / "out"
-    result = invoke(str(inbox), "-o", str(out), "--workers", "2")
+def test_a_folder_gives_one_record_per_spreadsheet(shared_inbox, first_run):
+    inbox, (out, result) = shared_inbox, first_run
     assert result.exit_code == 0, result.output
     got = records(out)
     assert [relative(r, inbox) for r in got] == sorted(GOOD + list(BROKEN), key=lambda p: p.split("/"))
@@ -133,9 +153,8 @@ def test_a_folder_gives_one_record_per_spreadsheet(inbox, tmp_path):
     assert "wrong.xlsx" in result.stderr
 
 
-def test_per_department_figures_match_a_hand_computation(inbox, tmp_path):
-    out = tmp_path / "out"
-    invoke(str(inbox), "-o", str(out), "--workers", "2")
+def test_per_department_figures_match_a_hand_computation(first_run):
+    out, _ = first_run
     sums = defaultdict(lambda: {"n": 0, "annual": 0.0, "executed": 0.0, "score": 0.0, "weighted": 0.0})
     for record in records(out):
         if "error" in record or "superseded_by" in record:
@@ -160,7 +179,8 @@ def test_per_department_figures_match_a_hand_computation(inbox, tmp_path):
     assert len(grades._charts) == 3
 
 
-def test_a_killed_worker_costs_one_file(inbox, tmp_path, monkeypatch):
+def test_a_killed_worker_costs_one_file(shared_inbox, tmp_path, monkeypatch):
+    inbox = shared_inbox
     kill_workers_on(monkeypatch, "good2.xlsx")
     out = tmp_path / "out"
     result = invoke(str(inbox), "-o", str(out), "--workers", "2")
@@ -208,10 +228,9 @@ def test_an_exception_while_scoring_is_a_record_not_a_crash(tmp_path, monkeypatc
     assert outcome.entry.failure == "worker-crashed" and outcome.annex is None and outcome.has_errors
 
 
-def test_two_runs_are_byte_identical(inbox, tmp_path):
-    first, second = tmp_path / "one", tmp_path / "two"
-    invoke(str(inbox), "-o", str(first), "--workers", "2")
-    invoke(str(inbox), "-o", str(second), "--workers", "2")
+def test_two_runs_are_byte_identical(shared_inbox, first_run, tmp_path):
+    (first, _), second = first_run, tmp_path / "two"
+    invoke(str(shared_inbox), "-o", str(second), "--workers", "2")
     for name in ("summary.xlsx", "results.jsonl"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     annexes = sorted(p.name for p in (first / "annex").iterdir())
@@ -220,18 +239,20 @@ def test_two_runs_are_byte_identical(inbox, tmp_path):
         assert (first / "annex" / name).read_bytes() == (second / "annex" / name).read_bytes(), name
 
 
-def test_source_date_epoch_reaches_every_output(inbox, tmp_path, monkeypatch):
+def test_source_date_epoch_reaches_every_output(shared_inbox, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     out = tmp_path / "out"
-    invoke(str(inbox), "-o", str(out), "--workers", "2")
+    invoke(str(shared_inbox), "-o", str(out), "--workers", "2")
     assert openpyxl.load_workbook(out / "summary.xlsx").properties.created.year == 2023
     annex = next((out / "annex").glob("*.xlsx"))
     assert openpyxl.load_workbook(annex).properties.created.year == 2023
 
 
-def test_a_second_run_replaces_the_outputs_cleanly(inbox, tmp_path):
+def test_a_second_run_replaces_the_outputs_cleanly(inbox, first_run, tmp_path):
     out = tmp_path / "out"
-    invoke(str(inbox), "-o", str(out), "--workers", "2")
+    # The first run's outputs, as a run over an inbox like this one leaves them: the second run
+    # reads nothing of them but the Annex list, which names Annexes only.
+    shutil.copytree(first_run[0], out, symlinks=True)
     mine = out / "annex" / "我的备注.xlsx"
     mine.write_bytes(b"not ours")
     before = {p.name for p in (out / "annex").glob("*.xlsx")}
@@ -246,9 +267,9 @@ def test_a_second_run_replaces_the_outputs_cleanly(inbox, tmp_path):
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
-def test_an_interrupted_run_leaves_the_previous_outputs(inbox, tmp_path, national):
+def test_an_interrupted_run_leaves_the_previous_outputs(inbox, first_run, tmp_path, national):
     out = tmp_path / "out"
-    invoke(str(inbox), "-o", str(out), "--workers", "2")
+    shutil.copytree(first_run[0], out, symlinks=True)     # the previous outputs, as a run over an inbox like this one left them
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     write_intake(inbox / "部门甲/good3.xlsx", project("新项目"))
 
@@ -264,7 +285,8 @@ def test_an_interrupted_run_leaves_the_previous_outputs(inbox, tmp_path, nationa
     assert not list(out.glob(STAGING_PREFIX + "*"))
 
 
-def test_an_interrupt_is_reported_with_status_130(inbox, tmp_path, monkeypatch):
+def test_an_interrupt_is_reported_with_status_130(shared_inbox, tmp_path, monkeypatch):
+    inbox = shared_inbox
     def interrupted(*args, **kwargs):
         raise Interrupted(3, 7)
 
@@ -297,9 +319,8 @@ def test_department_text_that_looks_like_a_formula_stays_text(tmp_path):
     assert (sheet["B5"].value, sheet["B5"].data_type) == ("+财政局", "s")
 
 
-def test_a_record_is_the_library_record(inbox, tmp_path, national):
-    out = tmp_path / "out"
-    invoke(str(inbox), "-o", str(out), "--workers", "2")
+def test_a_record_is_the_library_record(shared_inbox, first_run, national):
+    inbox, (out, _) = shared_inbox, first_run
     path = inbox / "部门甲/good1.xlsx"
     (record,) = [r for r in records(out) if r["source"]["path"] == str(path)]
     # good1 and good2 share one indicator table under two names: the batch adds that warning, nothing else.
@@ -315,7 +336,8 @@ def test_annex_names_are_unique_in_order():
         "a_表.xlsx", "A_表 (2).xlsx", "a_表 (3).xlsx", "b.xlsx"]
 
 
-def test_usage_errors_exit_2(inbox, tmp_path):
+def test_usage_errors_exit_2(shared_inbox, tmp_path):
+    inbox = shared_inbox
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "报告.pdf").write_bytes(b"%PDF")

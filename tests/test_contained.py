@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 from helpers import ROOT, SEED, hang_workers_on
 from perfeval_xl import evaluate as evaluate_module
 from perfeval_xl.batch import discover, run_batch
+from perfeval_xl.batch.outputs import STAGING_PREFIX
+from perfeval_xl.batch.pool import READING_PREFIX
 from perfeval_xl.cli import app
 from perfeval_xl.contained import ReadTimeout, run_contained
 from perfeval_xl.evaluate import evaluate_file
@@ -72,7 +74,8 @@ def test_limits_are_the_documented_defaults():
 def test_a_reader_that_dies_or_hangs_is_one_finding(monkeypatch, national, reader, code, seconds):
     monkeypatch.setattr(evaluate_module, "read_forms_data", reader)     # the child is forked: it sees the patch
     started = time.monotonic()
-    result = evaluate_file(SEED, national, contained=True, limits=Limits(max_seconds=2))
+    # A 1 s limit: the hanging readers are stopped at it, the dying ones answer long before it.
+    result = evaluate_file(SEED, national, contained=True, limits=Limits(max_seconds=1))
     elapsed = time.monotonic() - started
     assert result.failure is not None and result.failure.code == code, result.problems
     assert [p.code for p in result.problems] == [code]
@@ -103,13 +106,13 @@ def test_run_contained_raises_for_the_caller():
 @linux_only
 def test_check_of_a_hanging_reader_exits_with_one_line(monkeypatch):
     monkeypatch.setattr(evaluate_module, "read_forms_data", _spin_in_c)
-    monkeypatch.setattr(evaluate_module, "DEFAULT_LIMITS", Limits(max_seconds=1))
+    monkeypatch.setattr(evaluate_module, "DEFAULT_LIMITS", Limits(max_seconds=0.5))
     started = time.monotonic()
     done = runner.invoke(app, ["check", str(SEED)])
     assert time.monotonic() - started < 5
     assert done.exit_code == 1
     assert "(read-timeout)" in done.output
-    assert "读取该文件超过 1 秒仍未完成" in done.output
+    assert "读取该文件超过 0.5 秒仍未完成" in done.output
 
 
 # --- what is not a regular file is never opened --------------------------------------------
@@ -238,7 +241,11 @@ def test_no_worker_outlives_a_killed_batch_even_stuck_in_c(tmp_path, monkeypatch
             workers = {pid for pid in _children(batch.pid)
                        if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
         assert workers, "no worker started"
-        time.sleep(1.5)      # the worker is now spinning in C, holding the GIL
+        # The worker marks the file it reads (staging/.reading-<index>) just before it starts to spin.
+        while time.monotonic() < deadline and not list((tmp_path / "out").glob(f"{STAGING_PREFIX}*/{READING_PREFIX}0")):
+            time.sleep(0.05)
+        assert list((tmp_path / "out").glob(f"{STAGING_PREFIX}*/{READING_PREFIX}0")), "the worker never took the file"
+        time.sleep(0.3)      # the worker is now spinning in C, holding the GIL
         batch.send_signal(signal.SIGKILL)
         batch.wait(5)
         gone_by = time.monotonic() + 3

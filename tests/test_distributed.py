@@ -30,10 +30,9 @@ def cluster():
         yield local.scheduler_address
 
 
-@pytest.fixture
-def inbox(tmp_path) -> Path:
+def make_inbox(under: Path) -> Path:
     """Good files in three formats, a project submitted twice, and files that cannot be read."""
-    root = tmp_path / "inbox"
+    root = under / "inbox"
     for folder in ("部门甲", "部门乙"):
         (root / folder).mkdir(parents=True)
     for number, name in enumerate(("饮水工程", "道路养护", "校舍维修", "饮水工程")):
@@ -43,6 +42,12 @@ def inbox(tmp_path) -> Path:
         write_intake(root / "部门甲" / f"project{number}.xlsx", data)
     add_legacy_and_broken(root / "部门乙")
     return root
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory) -> Path:
+    """Built once for the module: no test changes it (every run writes elsewhere)."""
+    return make_inbox(tmp_path_factory.mktemp("distributed"))
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -84,13 +89,14 @@ def test_workers_and_scheduler_together_are_a_usage_error(inbox, tmp_path):
 def test_an_unreachable_scheduler_is_a_clear_error(inbox, tmp_path, monkeypatch):
     from perfeval_xl.batch import cluster as remote
 
-    monkeypatch.setattr(remote, "CONNECT_TIMEOUT", 2)
+    monkeypatch.setattr(remote, "CONNECT_TIMEOUT", 0.5)    # nothing listens on port 9: no need to wait long
     with pytest.raises(UsageError, match="无法连接 Dask 调度器"):
         run_batch(discover([inbox]).paths, load_profile("national"), tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert not (tmp_path / "out" / "summary.xlsx").exists()
 
 
-def test_a_file_that_kills_its_worker_costs_only_that_file(inbox, tmp_path, monkeypatch):
+def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, monkeypatch):
+    inbox = make_inbox(tmp_path)     # as before: this test is left exactly as it was
     # The worker processes inherit the hook from this process's environment.
     kill_workers_on(monkeypatch, "project1.xlsx")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

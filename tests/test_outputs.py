@@ -13,15 +13,19 @@ import sys
 import time
 from pathlib import Path
 
+import shutil
+
 import pytest
 from typer.testing import CliRunner
 
 from helpers import ROOT, clean_data, hang_workers_on
 from perfeval_xl.batch import discover, run_batch
 from perfeval_xl.batch.outputs import LOCK_NAME, MANIFEST_NAME, STAGING_PREFIX
+from perfeval_xl.batch.pool import READING_PREFIX
 from perfeval_xl.cli import app
 from perfeval_xl.errors import OutputError
 from perfeval_xl.evaluate import evaluate_file
+from perfeval_xl.profiles import load_profile
 from perfeval_xl.writers import summary as summary_module
 from perfeval_xl.writers.intake_form import write_intake
 from perfeval_xl.writers.record import to_json
@@ -58,6 +62,23 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 def _run(inbox: Path, out: Path, national, **kwargs):
     return run_batch(discover([inbox]).paths, national, out, workers=1, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def first_outputs(tmp_path_factory) -> Path:
+    """The outputs of one run over 甲 and 乙, made once: the tests that need a previous run copy them.
+
+    The next run reads nothing of them but the Annex list (annex/.perfeval-annexes), which names
+    Annexes only, so a copy stands for the previous run wherever it is put."""
+    root = tmp_path_factory.mktemp("first")
+    out = root / "out"
+    _run(_inbox(root, ["甲", "乙"]), out, load_profile("national"))
+    return out
+
+
+def _previous_run(first_outputs: Path, out: Path) -> None:
+    """`out` as a run over 甲 and 乙 left it."""
+    shutil.copytree(first_outputs, out, symlinks=True)
 
 
 # --- the lock ------------------------------------------------------------------------------
@@ -105,10 +126,9 @@ def test_two_batches_into_one_folder_at_once(tmp_path, monkeypatch):
         deadline = time.monotonic() + 30
         while not (out / LOCK_NAME).exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        second = subprocess.run([sys.executable, "-m", "perfeval_xl", "batch", str(other), "-o", str(out)],
-                                capture_output=True, text=True, env=env, timeout=60)
-        assert second.returncode == 2
+        # The second batch runs here: the lock is what keeps it out, held by the other process.
+        second = runner.invoke(app, ["batch", str(other), "-o", str(out)])
+        assert second.exit_code == 2
         assert f"（进程 {first.pid}，主机 {socket.gethostname()}，开始于 " in second.stderr
         assert not (out / "summary.xlsx").exists()
     finally:
@@ -159,9 +179,9 @@ def test_links_inside_annex_are_replaced_or_left_never_followed(tmp_path, nation
 # --- all or nothing ----------------------------------------------------------------------------
 
 
-def test_an_annex_that_cannot_be_placed_leaves_the_previous_outputs_whole(tmp_path, national):
+def test_an_annex_that_cannot_be_placed_leaves_the_previous_outputs_whole(tmp_path, national, first_outputs):
     out = tmp_path / "out"
-    _run(_inbox(tmp_path, ["甲", "乙"]), out, national)
+    _previous_run(first_outputs, out)
     before = _snapshot(out)
     # the second run writes 甲 again and a new 丙, whose place a folder holds
     inbox = _inbox(tmp_path, ["甲", "丙"], folder="in2")
@@ -179,10 +199,10 @@ def test_an_annex_that_cannot_be_placed_leaves_the_previous_outputs_whole(tmp_pa
     assert not list(out.glob(STAGING_PREFIX + "*")) and not (out / LOCK_NAME).exists()
 
 
-def test_a_rename_refused_midway_is_rolled_back(tmp_path, national, monkeypatch):
+def test_a_rename_refused_midway_is_rolled_back(tmp_path, national, monkeypatch, first_outputs):
     """As Windows refuses to rename over an Annex open in Excel."""
     out = tmp_path / "out"
-    _run(_inbox(tmp_path, ["甲", "乙"]), out, national)
+    _previous_run(first_outputs, out)
     before = _snapshot(out)
     real_replace = os.replace
     in_excel = out / "annex" / ANNEX_OF.format("乙")
@@ -224,10 +244,12 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, monkeypatch):
     hang_workers_on(monkeypatch, "hang.xlsx")
     batch = subprocess.Popen([sys.executable, "-m", "perfeval_xl", "batch", str(inbox), "-o", str(out), "-w", "1"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The worker marks the file it reads (staging/.reading-<index>; hang.xlsx is file 0) just before it hangs.
     deadline = time.monotonic() + 30
-    while not list(out.glob(STAGING_PREFIX + "*")) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(2)
+    while not list(out.glob(f"{STAGING_PREFIX}*/{READING_PREFIX}0")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(out.glob(f"{STAGING_PREFIX}*/{READING_PREFIX}0")), "the worker never took hang.xlsx"
+    time.sleep(0.3)
     started = time.monotonic()
     batch.send_signal(signal.SIGTERM)
     _, stderr = batch.communicate(timeout=20)
@@ -246,9 +268,9 @@ def test_a_read_only_place_is_one_line_with_exit_1(tmp_path):
     assert done.output.count("\n") == 1
 
 
-def test_a_full_disk_is_one_line_and_the_folder_stays_as_it_was(tmp_path, national, monkeypatch):
+def test_a_full_disk_is_one_line_and_the_folder_stays_as_it_was(tmp_path, national, monkeypatch, first_outputs):
     out = tmp_path / "out"
-    _run(_inbox(tmp_path, ["甲"]), out, national)
+    _previous_run(first_outputs, out)
     before = _snapshot(out)
 
     def full(self):
