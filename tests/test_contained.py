@@ -287,3 +287,28 @@ def test_calamine_asked_for_512_gb_aborts_only_its_child(build, tmp_path):
     with pytest.raises(MemoryError):
         run_contained(_calamine_reads, out.getvalue(), max_memory_bytes=DEFAULT_LIMITS.max_memory_bytes, max_seconds=20)
     assert time.monotonic() - started < 15
+
+
+def test_a_deadline_that_passes_while_the_annex_is_written_is_a_timeout_not_a_crash(tmp_path, monkeypatch):
+    from helpers import clean_data
+    from perfeval_xl.batch import pool
+    from perfeval_xl.contained import ReadTimeout
+    from perfeval_xl.profiles import load_profile
+    from perfeval_xl.reading.preflight import Limits
+    from perfeval_xl.writers.intake_form import write_intake
+
+    path = write_intake(tmp_path / "a.xlsx", clean_data())
+
+    def slow_render(*args, **kwargs):
+        raise ReadTimeout(7.0)
+
+    monkeypatch.setattr(pool, "render_annex", slow_render)
+    with pytest.raises(ReadTimeout):
+        pool.score_one(0, str(path), load_profile("national"), None)
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setattr(pool, "_WORKER", {"profile": load_profile("national"), "staging": staging, "layout": None,
+                                          "limits": Limits(max_seconds=7.0), "reports": False})
+    outcome = pool._score_one(0, str(path))
+    assert '"read-timeout"' in outcome.record and '"worker-crashed"' not in outcome.record
+    assert "7 秒" in outcome.record

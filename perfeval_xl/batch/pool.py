@@ -154,8 +154,9 @@ def score_one(
     bytes (None for a project that has none).
 
     `path` is how the outputs name the file; `read_from`, where it is read
-    when that is elsewhere (a cluster worker's copy). Never raises: a bug on
-    one file becomes its `worker-crashed` record.
+    when that is elsewhere (a cluster worker's copy). Raises only the
+    ReadTimeout of a deadline the caller armed (the caller records it): a bug
+    on one file becomes its `worker-crashed` record.
     """
     try:
         outcomes, files = [], []
@@ -178,6 +179,8 @@ def score_one(
         return first, tuple(files)
     except MemoryError:
         return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), NO_FILES
+    except ReadTimeout:        # the file's whole time ran out while its Annex was written: the caller records it
+        raise
     except Exception as exc:   # a bug on one file must cost only that file
         reason = _reason(exc)
         return outcome_of(index, crashed(path, profile, reason, reason, read_from=read_from), None), NO_FILES
