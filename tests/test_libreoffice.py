@@ -18,10 +18,10 @@ import openpyxl
 import pytest
 
 from helpers import SEED, clean_data
+from helpers.lo_batch import SOFFICE, convert
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.annex import ANNEX_SHEET, write_annex
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(
     SOFFICE is None,
     reason="LibreOffice (soffice) is not installed: `.ci/run` installs libreoffice-calc-nogui and fonts-noto-cjk",
@@ -33,30 +33,10 @@ LABELS = {
     "xinzhou": ("一级指标", "偏差原因分析及改进措施", "目标指标", "权重", "业绩值", "指标得分"),
 }
 
-# Always recalculate xlsx and ods on load (0 = always, 1 = never, 2 = prompt).
-RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
 
-
-def soffice_convert(sources: list[Path], fmt: str, out_dir: Path, profile: Path) -> list[Path]:
-    """Convert every source in one LibreOffice run; return the converted files, in order."""
-    user = profile / "user"
-    user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(RECALC_PROFILE, encoding="utf-8")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(out_dir), *map(str, sources)],
-        check=True, capture_output=True, timeout=300,
-    )
-    produced = [out_dir / f"{source.stem}.{fmt.split(':')[0]}" for source in sources]
-    for source, path in zip(sources, produced):
-        assert path.exists(), f"LibreOffice wrote nothing for {source.name}"
-    return produced
+def soffice_convert(sources: list[Path], fmt: str, out_dir: Path) -> list[Path]:
+    """Convert every source in one LibreOffice run, recalculating on load; return the converted files, in order."""
+    return convert(sources, fmt, out_dir, recalc=True)
 
 
 def formula_values(path: Path) -> dict[str, object]:
@@ -83,18 +63,32 @@ def annexes(tmp_path_factory) -> tuple[Path, dict[tuple[str, str], Path]]:
     write_intake(intake, data)
     results = {"seed": evaluate_file(SEED, national), "clean": evaluate_file(intake, national)}
     paths = {
-        (layout, case): write_annex(result, base / "annex", filename=f"{layout}_{case}.xlsx", layout=layout)
+        (layout, case): write_annex(result, base / "annex", filename=f"{case}_{layout}.xlsx", layout=layout)
         for layout in LAYOUTS for case, result in results.items()
     }
     return base, paths
 
 
+def control_workbook(path: Path) -> Path:
+    """A control file whose carried value is wrong: B1 = A1*21 carries 0."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet(ANNEX_SHEET)
+    ws.write_number("A1", 2)
+    ws.write_formula("B1", "=A1*21", None, 0)
+    wb.close()
+    return path
+
+
 @pytest.fixture(scope="module")
-def recalculated(annexes) -> dict[tuple[str, str], Path]:
+def recalculated(annexes) -> dict:
+    """(layout, case) -> the Annex as LibreOffice saved it again, and "control" -> the control file; in one run."""
     base, paths = annexes
     keys = list(paths)
-    converted = soffice_convert([paths[key] for key in keys], "xlsx", base / "recalc", base / "profile")
-    return dict(zip(keys, converted))
+    control = control_workbook(base / "control.xlsx")
+    converted = soffice_convert([*(paths[key] for key in keys), control], "xlsx", base / "recalc")
+    return {**dict(zip(keys, converted)), "control": converted[-1]}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +96,7 @@ def pdfs(annexes) -> dict[str, Path]:
     if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
         pytest.skip("poppler-utils (pdftotext, pdfinfo, pdftoppm) not installed; .ci/run installs it")
     base, paths = annexes
-    converted = soffice_convert([paths[(layout, "seed")] for layout in LAYOUTS], "pdf", base / "pdf", base / "profile")
+    converted = soffice_convert([paths[(layout, "seed")] for layout in LAYOUTS], "pdf", base / "pdf")
     return dict(zip(LAYOUTS, converted))
 
 
@@ -118,18 +112,9 @@ def test_recalculated_values_equal_carried_values(annexes, recalculated, layout,
         assert again[ref].value == pytest.approx(value, abs=1e-9), f"{layout} {case} {ref}"
 
 
-def test_recalculation_really_happens(tmp_path):
+def test_recalculation_really_happens(recalculated):
     """A control file whose carried value is wrong must come back corrected."""
-    import xlsxwriter
-
-    path = tmp_path / "control.xlsx"
-    wb = xlsxwriter.Workbook(path)
-    ws = wb.add_worksheet(ANNEX_SHEET)
-    ws.write_number("A1", 2)
-    ws.write_formula("B1", "=A1*21", None, 0)
-    wb.close()
-    (out,) = soffice_convert([path], "xlsx", tmp_path / "out", tmp_path / "profile")
-    assert openpyxl.load_workbook(out, data_only=True)[ANNEX_SHEET]["B1"].value == 42
+    assert openpyxl.load_workbook(recalculated["control"], data_only=True)[ANNEX_SHEET]["B1"].value == 42
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from helpers import SEED, clean_data
+from helpers.lo_batch import SOFFICE, convert
 from perfeval_xl.evaluate import evaluate_file
 from perfeval_xl.writers.annex import ABOUT_SHEET, ANNEX_SHEET, DETAIL_SHEET, PROBLEM_SHEET, write_annex
 from perfeval_xl.writers.intake_form import SHEET_NAMES, write_intake
@@ -134,21 +135,23 @@ def test_wrapped_rows_get_heights(outputs):
 
 # --- printed by LibreOffice ---------------------------------------------------------------------
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 FOOTER = re.compile(r"^(.*?)第\s*(\d+)\s*页$")
 
 
 @pytest.fixture(scope="module")
-def printed(outputs, tmp_path_factory) -> dict[str, list[tuple[str, int, str, tuple[int, int]]]]:
-    """name -> its PDF pages: (sheet, page number, orientation, size in points)."""
+def pdfs(outputs, tmp_path_factory) -> dict[str, Path]:
+    """name -> its PDF, every output printed in one LibreOffice run."""
     if SOFFICE is None or shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
         pytest.skip("LibreOffice and poppler-utils are needed: `.ci/run` installs them")
-    from test_libreoffice import soffice_convert
-
     base = tmp_path_factory.mktemp("pdf")
     names = list(outputs)
-    pdfs = soffice_convert([outputs[name] for name in names], "pdf", base / "pdf", base / "profile")
-    return {name: pdf_pages(pdf) for name, pdf in zip(names, pdfs)}
+    return dict(zip(names, convert([outputs[name] for name in names], "pdf", base / "pdf", recalc=True)))
+
+
+@pytest.fixture(scope="module")
+def printed(pdfs) -> dict[str, list[tuple[str, int, str, tuple[int, int]]]]:
+    """name -> its PDF pages: (sheet, page number, orientation, size in points)."""
+    return {name: pdf_pages(pdf) for name, pdf in pdfs.items()}
 
 
 def pdf_pages(pdf: Path) -> list[tuple[str, int, str, tuple[int, int]]]:
@@ -195,13 +198,11 @@ def test_seed_annex_prints_four_pages(printed, layout):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_a_long_annex_repeats_its_headers(printed, outputs, layout, tmp_path):
+def test_a_long_annex_repeats_its_headers(printed, pdfs, layout):
     assert per_sheet(printed[f"long_{layout}"]) == [
         (ANNEX_SHEET, 2, LANDSCAPE), (DETAIL_SHEET, 4, LANDSCAPE), (PROBLEM_SHEET, 4, LANDSCAPE), (ABOUT_SHEET, 1, PORTRAIT),
     ]
-    from test_libreoffice import soffice_convert
-
-    (pdf,) = soffice_convert([outputs[f"long_{layout}"]], "pdf", tmp_path / "pdf", tmp_path / "profile")
+    pdf = pdfs[f"long_{layout}"]
     text = {n: subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True, text=True).stdout
             for n in (2, 4, 8)}
     assert "项目支出绩效自评表" in text[2]         # the form's title rows on its second page
@@ -230,9 +231,7 @@ def test_template_prints_one_page_per_sheet(printed):
 def test_summary_totals_recalculate_to_the_values_they_carry(outputs, tmp_path):
     if SOFFICE is None:
         pytest.skip("LibreOffice is needed: `.ci/run` installs it")
-    from test_libreoffice import soffice_convert
-
-    (again,) = soffice_convert([outputs["summary"]], "xlsx", tmp_path / "recalc", tmp_path / "profile")
+    (again,) = convert([outputs["summary"]], "xlsx", tmp_path / "recalc", recalc=True)
     formulas, carried = openpyxl.load_workbook(outputs["summary"]), openpyxl.load_workbook(outputs["summary"], data_only=True)
     recalculated = openpyxl.load_workbook(again, data_only=True)
     checked = 0

@@ -176,8 +176,8 @@ def test_the_sample_is_the_same_for_a_seed_different_for_another_and_keeps_the_r
 # --- batch, sample, review ------------------------------------------------------
 
 
-@pytest.fixture
-def cycle(tmp_path, national):
+def run_cycle(tmp_path: Path, national) -> tuple[Path, Path, Path]:
+    """batch two intakes into out/, then `sample -n 2 --seed 3` into sample/: (inbox, out, sample)."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     write_intake(inbox / "a.xlsx", project("饮水工程", code="A-1", goal="甲单位的目标文字一二三四五六七八九十。"))
@@ -190,6 +190,20 @@ def cycle(tmp_path, national):
     result = runner.invoke(app, ["sample", str(out), "-n", "2", "--seed", "3", "-o", str(sample)])
     assert result.exit_code == 0, result.output
     return inbox, out, sample
+
+
+@pytest.fixture
+def cycle(tmp_path, national):
+    """A cycle of the test's own: the round trip changes an intake in its inbox."""
+    return run_cycle(tmp_path, national)
+
+
+@pytest.fixture(scope="module")
+def read_cycle(tmp_path_factory):
+    """One cycle for the tests that only read it; their `sample` reruns must leave it as it was, and they check that."""
+    from perfeval_xl.profiles import load_profile
+
+    return run_cycle(tmp_path_factory.mktemp("cycle"), load_profile("national"))
 
 
 def test_the_review_workbook_round_trips_with_exactly_two_findings(cycle, tmp_path):
@@ -232,8 +246,8 @@ def test_the_review_workbook_round_trips_with_exactly_two_findings(cycle, tmp_pa
     assert {name: (tmp_path / "r" / name).read_bytes() for name in first} == first
 
 
-def test_the_sample_files_are_byte_identical_on_a_rerun_and_name_the_sources(cycle, tmp_path):
-    inbox, out, sample = cycle
+def test_the_sample_files_are_byte_identical_on_a_rerun_and_name_the_sources(read_cycle):
+    inbox, out, sample = read_cycle
     first = {name: (sample / name).read_bytes() for name in ("抽评清单.xlsx", "复核表.xlsx")}
     result = runner.invoke(app, ["sample", str(out), "-n", "2", "--seed", "3", "-o", str(sample)])
     assert result.exit_code == 0, result.output
@@ -289,10 +303,10 @@ def test_review_finds_relative_sources_from_another_folder(tmp_path, national, m
     assert rows(tmp_path / "r/复核结果.xlsx", "复核问题", header=2) == []
 
 
-def test_sample_writes_under_the_folders_lock_all_or_nothing(cycle):
+def test_sample_writes_under_the_folders_lock_all_or_nothing(read_cycle):
     from perfeval_xl.batch.outputs import OutputLock
 
-    _inbox, out, sample = cycle
+    _inbox, out, sample = read_cycle
     before = {name: (sample / name).read_bytes() for name in ("抽评清单.xlsx", "复核表.xlsx")}
     lock = OutputLock(sample)
     lock.acquire()          # another run is writing into the folder

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -281,11 +280,9 @@ def test_libreoffice_opens_the_filled_workbook(tmp_path):
 
     source = tmp_path / "intake.xlsx"
     write_intake(source, FILLED)
-    subprocess.run(
-        ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-         "--convert-to", "ods", "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=180,
-    )
+    from helpers.lo_batch import convert
+
+    convert([source], "ods", tmp_path, recalc=False)      # LibreOffice's own settings
     rows = CalamineWorkbook.from_path(str(tmp_path / "intake.ods")).get_sheet_by_name("绩效指标").to_python()
     assert rows[0][:3] == ["一级指标", "二级指标", "三级指标"]
     assert rows[3][5] == pytest.approx(0.92)

@@ -143,10 +143,10 @@ def test_the_checks_change_no_score(books, tmp_path, national):
 def test_libreoffice_recalculates_the_values_the_checks_carry(books, tmp_path):
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice is needed: `.ci/run` installs it")
-    from test_libreoffice import soffice_convert
+    from helpers.lo_batch import convert
 
     names = list(books)
-    again = dict(zip(names, soffice_convert([books[name] for name in names], "xlsx", tmp_path / "re", tmp_path / "profile")))
+    again = dict(zip(names, convert([books[name] for name in names], "xlsx", tmp_path / "re", recalc=True)))
     for name in names:
         formulas = openpyxl.load_workbook(books[name])[CHECK_SHEET]
         carried = openpyxl.load_workbook(books[name], data_only=True)[CHECK_SHEET]

@@ -49,8 +49,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
-    """The real `perfeval serve`; its private folder goes under tmp_path/tmp (TMPDIR)."""
+def server_process(tmp_path):
+    """The real `perfeval serve`, started; its private folder goes under tmp_path/tmp (TMPDIR).
+
+    Stopped last (after the browser has quit): no traceback in its log, nothing left in its folder.
+    """
     port = free_port()
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -59,19 +62,7 @@ def server(tmp_path):
         [sys.executable, "-m", "perfeval_xl", "serve", "--port", str(port), "--workers", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                assert answer.status == 200
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the server did not start:\n" + process.stdout.read().decode("utf-8", "replace"))
-            time.sleep(0.2)
-    yield url, tmp
+    yield process, f"http://127.0.0.1:{port}/", tmp
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=30)
@@ -84,7 +75,25 @@ def server(tmp_path):
 
 
 @pytest.fixture
-def browser(tmp_path):
+def server(server_process, browser):
+    """(url, its folder) once the server answers; Chromium starts (`browser`) while the server starts."""
+    process, url, tmp = server_process
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                assert answer.status == 200
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the server did not start:\n" + process.stdout.read().decode("utf-8", "replace"))
+            time.sleep(0.05)
+    return url, tmp
+
+
+@pytest.fixture
+def browser(tmp_path, server_process):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     options = webdriver.ChromeOptions()
