@@ -20,7 +20,7 @@ from perfeval_xl.cells import a1
 from perfeval_xl.reading.base import stored_zip
 from perfeval_xl.reading.preflight import DEFAULT_LIMITS, Limits, preflight_data
 from perfeval_xl.reading.xlsx import _parsed_styles, percent_styles, scan_sheet, sheet_parts
-from perfeval_xl.reading.xlsx_plain import plain_scan, plain_styles
+from perfeval_xl.reading.xlsx_plain import plain_scan
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -165,7 +165,6 @@ def test_every_sheet_of_the_samples_takes_the_quick_pass_and_measures_the_same(p
         pytest.skip("a damaged sample, as inboxes hold")
     with archive:
         styles = percent_styles(archive.read("xl/styles.xml"))
-        assert plain_styles(archive.read("xl/styles.xml")) == _parsed_styles(archive.read("xl/styles.xml"))
         for part in sheet_parts(archive).values():
             data = archive.read(part)
             quick = plain_scan(data, part, DEFAULT_LIMITS, styles)
@@ -180,8 +179,8 @@ STYLE_XML = (b'<?xml version="1.0" encoding="UTF-8"?><styleSheet ' + NS + b'><nu
              b'<xf numFmtId="10"><alignment wrapText="1"/></xf><xf/></cellXfs></styleSheet>')
 
 
-def test_plain_styles_read_as_the_parser_reads_them():
-    assert plain_styles(STYLE_XML) == _parsed_styles(STYLE_XML) == (
+def test_styles_read_as_the_parser_reads_them():
+    assert _parsed_styles(STYLE_XML) == (
         {164: "0.0%", 165: '"¥"#,##0.00'}, [0, 164, 165, 10, 0])
     assert percent_styles(STYLE_XML) == frozenset({"1", "3"})
 
@@ -194,10 +193,8 @@ def test_plain_styles_read_as_the_parser_reads_them():
     ((b"</cellXfs>", b'</cellXfs><cellXfs><xf numFmtId="9"/></cellXfs>'), {"1", "3", "5"}),
     ((b'formatCode="0.0%"', b'formatCode="[>=1]0.0%"'), {"1", "3"}),
 ], ids=["char-ref", "comment", "single-quote", "prefixed-attribute", "two-cellXfs", "raw-greater-than"])
-def test_styles_that_are_not_plain_are_left_to_the_parser(change, percent):
-    data = STYLE_XML.replace(*change)
-    assert plain_styles(data) is None
-    assert percent_styles(data) == frozenset(percent)
+def test_styles_of_awkward_shapes_read_as_the_parser_reads_them(change, percent):
+    assert percent_styles(STYLE_XML.replace(*change)) == frozenset(percent)
 
 
 @pytest.mark.parametrize("path", [FIXTURES / "seed.xlsx", FIXTURES / "seed.ods", FIXTURES / "percent.xlsx"],
@@ -247,7 +244,6 @@ def test_a_workbook_openpyxl_writes_takes_the_quick_pass(tmp_path):
     book.save(tmp_path / "o.xlsx")
     with zipfile.ZipFile(tmp_path / "o.xlsx") as archive:
         styles = percent_styles(archive.read("xl/styles.xml"))
-        assert plain_styles(archive.read("xl/styles.xml")) is not None
         data = archive.read(sheet_parts(archive)["S"])
     quick = plain_scan(data, "S", DEFAULT_LIMITS, styles)
     assert quick is not None
@@ -291,38 +287,9 @@ def _styles(num_fmts: bytes, xfs: bytes, around: bytes = b"") -> bytes:
             + b"</numFmts><cellXfs>" + xfs + b"</cellXfs>" + around + b"</styleSheet>")
 
 
-@pytest.mark.parametrize("data", [
-    _styles(b'<numFmt numFmtId="164" formatCode="0.0%"/>', b'<xf numFmtId ="9"/>'),
-    _styles(b'<numFmt numFmtId="164" formatCode="0.0%"/>', b'<xf numFmtId= "10"/>'),
-    _styles(b'<numFmt numFmtId = "164" formatCode="0.0%"/>', b'<xf numFmtId="164"/>'),
-    _styles(b'<numFmt y=" formatCode=" numFmtId="164" formatCode="0%"/>', b'<xf numFmtId="164"/>'),
-    _styles(b"", b'<xf y=" numFmtId=" numFmtId="9"/>'),
-    _styles(b"", b'<xf numFmtId="0"/>', b'<dxfs><xf numFmtId="9"/></dxfs>'),
-    b"<styleSheet " + NS + b'><cellXfsX><xf numFmtId="9"/></cellXfsX></styleSheet>',
-    b"<styleSheet " + NS + b'><cellXfs/><a>cellXfs</a><b><xf numFmtId="9"/></b></styleSheet>',
-], ids=["space-before-equals", "space-after-equals", "spaces-in-numFmt", "name-in-a-value",
-        "name-in-an-xf-value", "xf-after-cellXfs", "cellXfsX", "self-closing-and-the-word"])
-def test_styles_the_quick_pass_once_misread_read_as_the_parser_reads_them(data):
-    plain = plain_styles(data)
-    assert plain is None or plain == _parsed_styles(data)
-    assert percent_styles(data) == frozenset(
-        str(i) for i, ident in enumerate(_parsed_styles(data)[1])
-        if ident in (9, 10) or "%" in _parsed_styles(data)[0].get(ident, ""))
-
-
 def test_spaces_around_equals_in_styles_keep_the_percent_style():
     data = _styles(b'<numFmt numFmtId = "164" formatCode="0.0%"/>', b'<xf numFmtId="0"/><xf numFmtId ="164"/><xf numFmtId= "9"/>')
     assert percent_styles(data) == frozenset({"1", "2"})
-
-
-def test_a_styles_part_over_the_quick_bound_goes_to_the_parser():
-    from perfeval_xl.reading.xlsx_plain import QUICK_MAX_BYTES
-
-    formats = b"".join(b'<numFmt numFmtId="%d" formatCode="0.00"/>' % (200 + i) for i in range(QUICK_MAX_BYTES // 40))
-    data = _styles(formats, b'<xf numFmtId="9"/>')
-    assert len(data) > QUICK_MAX_BYTES
-    assert plain_styles(data) is None
-    assert percent_styles(data) == frozenset({"0"})
 
 
 def test_a_format_id_in_other_digits_is_no_format_not_a_damaged_file():

@@ -28,7 +28,7 @@ from pathlib import PurePosixPath
 from ..problems import ERROR, IntakeError, problem
 from .base import Sheet, Trimmed, is_percent_code, over, rezip
 from .preflight import Limits
-from .xlsx_plain import SheetScan, cell_ref, holds_value, plain_scan, plain_styles, take_cell
+from .xlsx_plain import SheetScan, cell_ref, holds_value, plain_scan, take_cell
 from .xmlscan import ascii_compatible, attribute, element_end, local, parse, parser, tag_end
 
 PERCENT_BUILTIN = frozenset({9, 10})     # 0% and 0.00%
@@ -220,8 +220,7 @@ def sheet_parts(archive, names: set[str] | None = None) -> dict[str, str]:
 
 def percent_styles(styles: bytes) -> frozenset[str]:
     """The cellXfs indices (as the `s` attribute spells them) whose number format shows a percent."""
-    plain = plain_styles(styles)
-    codes, xfs = plain if plain is not None else _parsed_styles(styles)
+    codes, xfs = _parsed_styles(styles)
     # Only the formats a cell style uses are looked at (a crafted file may declare a million).
     return frozenset(
         str(index) for index, ident in enumerate(xfs)

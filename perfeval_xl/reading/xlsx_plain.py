@@ -41,7 +41,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .preflight import Limits
-from .base import unescape
 from .xmlscan import ascii_compatible, parse, parser, text_of
 
 VALUE_EVEN_IF_EMPTY = frozenset({"str", "d"})   # calamine keeps these cells with an empty <v>
@@ -219,69 +218,3 @@ def _column(letters: bytes) -> int:
     for code in letters:
         col = col * 26 + code - 64
     return col - 1
-
-
-# --- styles.xml ---------------------------------------------------------------------
-
-_PREFIXED_NAME = re.compile(rb"</?[^\s/>:]+:")
-_AWKWARD_TAG = re.compile(rb"<[^>]*['\t\n\r]")
-_NUM_FMT = re.compile(rb"<numFmt(\s[^>]*?)?/?>")
-_XF = re.compile(rb"<xf(\s[^>]*?)?/?>")
-_ATTRIBUTES = re.compile(rb'(?:\s+[^\s=/>]+\s*=\s*"[^"]*")*\s*')
-_ATTRIBUTE = re.compile(rb'\s+([^\s=/>]+)\s*=\s*"([^"]*)"')
-_CELL_XFS = re.compile(rb"<cellXfs(?:\s[^>]*)?>")
-
-
-def _attributes(text: bytes | None) -> dict[bytes, bytes] | None:
-    """A tag's attributes, read from its start to its end; None if they do not lex whole."""
-    if not text:
-        return {}
-    if _ATTRIBUTES.fullmatch(text) is None:
-        return None
-    attributes = dict(_ATTRIBUTE.findall(text))
-    # The parser's pass takes `y:numFmtId` for numFmtId: a prefixed attribute is its affair.
-    return None if any(b":" in name for name in attributes) else attributes
-
-
-def plain_styles(data: bytes) -> tuple[dict[int, str], list[int]] | None:
-    """xlsx.percent_styles' reading of a plain styles.xml: the number formats by id, and the
-    format id of each cellXfs entry; None if the part is not plain (then the parser reads it).
-
-    Plain, beyond _plain_markup: no element name has a prefix, no tag holds `'`, a tab or a
-    newline, there are as many `>` as `<`, no character reference, and the name cellXfs
-    occurs only as one `<cellXfs …>` and its `</cellXfs>`.
-    """
-    encoding = _plain_markup(data, "xl/styles.xml")
-    if encoding is _NOT_PLAIN or data.count(b"<") != data.count(b">") or b"&#" in data:
-        return None
-    if _PREFIXED_NAME.search(data) or _AWKWARD_TAG.search(data):
-        return None
-    codes: dict[int, str] = {}
-    for text in _NUM_FMT.findall(data):
-        attributes = _attributes(text)
-        if attributes is None:
-            return None
-        ident, code = attributes.get(b"numFmtId"), attributes.get(b"formatCode")
-        if ident is None or code is None:
-            continue
-        if not ident.isascii():
-            return None
-        if ident.strip().isdigit():
-            codes[int(ident)] = unescape(code.decode())
-    xfs: list[int] = []
-    named = data.count(b"cellXfs")
-    if named == 0:
-        return codes, xfs
-    opened = _CELL_XFS.search(data)
-    closed = data.find(b"</cellXfs>")
-    if named != 2 or opened is None or closed < opened.end():
-        return None
-    for text in _XF.findall(data, opened.end(), closed):
-        attributes = _attributes(text)
-        if attributes is None:
-            return None
-        value = (attributes.get(b"numFmtId") or b"").strip() or b"0"
-        if not value.isascii():
-            return None
-        xfs.append(int(value) if value.isdigit() else 0)
-    return codes, xfs
