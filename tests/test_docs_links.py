@@ -86,3 +86,11 @@ def test_the_quick_start_first_command_exits_0(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, [*first[1:-1], str(tmp_path / first[-1])])
     assert result.exit_code == 0, result.output
     assert (tmp_path / first[-1] / "summary.xlsx").is_file()
+
+
+def test_ci_runs_the_quick_start_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Quick start", 1)[1].split("```", 2)[1]
+    second = block.strip().splitlines()[1].strip()
+    assert "pytest" in second
+    assert second in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
