@@ -96,8 +96,9 @@ def test_the_quick_pass_measures_what_the_parser_measures_or_declines(body, limi
     full = scan_sheet(data, "sheet", limits, STYLES, quick=False)
     if quick is not None:
         assert _measure(quick) == _measure(full)
-        # A sheet to be cut is never measured quickly: only the parser's pass knows the byte ranges.
-        assert full.rows <= limits.max_rows and full.cols <= limits.max_cols
+        if full.rows > limits.max_rows or full.cols > limits.max_cols:
+            # Cut by either pass, calamine reads the same cells.
+            assert _read_cut(data, quick.drops, limits) == _read_cut(data, full.drops, limits)
 
 
 @settings(max_examples=80, deadline=None)
@@ -107,6 +108,19 @@ def test_plain_cells_within_the_limits_take_the_quick_pass(body):
     quick = plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES)
     assert quick is not None
     assert _measure(quick) == _measure(scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES, quick=False))
+
+
+@settings(max_examples=120, deadline=None)
+@given(sheet_bodies(PLAIN))
+def test_plain_cells_past_small_limits_are_measured_and_cut_as_the_parser_cuts_them(body):
+    limits = Limits(max_rows=20, max_cols=12)
+    data = _sheet(body)
+    quick = plain_scan(data, "sheet", limits, STYLES)
+    full = scan_sheet(data, "sheet", limits, STYLES, quick=False)
+    assert quick is not None
+    assert _measure(quick) == _measure(full)
+    if full.rows > limits.max_rows or full.cols > limits.max_cols:
+        assert _read_cut(data, quick.drops, limits) == _read_cut(data, full.drops, limits)
 
 
 @pytest.mark.parametrize("kind", sorted(set(CELLS) - set(PLAIN)))
@@ -126,11 +140,42 @@ def test_a_sheet_that_is_not_plain_as_a_whole_is_declined(data):
     assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
 
 
-def test_a_cell_past_the_limits_is_left_to_the_parser_which_cuts_it():
+def _read_cut(data: bytes, drops, limits: Limits):
+    """What calamine reads of the sheet `data` cut at `drops`, within the limits."""
+    import python_calamine
+
+    from perfeval_xl.reading.xlsx import _cut
+
+    cut = _cut(data, drops)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>x</t></si></sst>')
+        z.writestr("xl/worksheets/sheet1.xml", cut)
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+    rows = book.get_sheet_by_name("S").to_python(skip_empty_area=False, nrows=limits.max_rows)
+    return [row[: limits.max_cols] for row in rows]
+
+
+def test_a_cell_past_the_limits_is_measured_and_cut_as_the_parser_cuts_it():
     data = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="9000"><c r="B9000"><v>2</v></c></row>')
-    assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
-    full = scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES)
-    assert (full.rows, full.cols) == (9000, 2) and full.drops
+    quick = plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES)
+    full = scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES, quick=False)
+    assert _measure(quick) == _measure(full) and (quick.rows, quick.cols) == (9000, 2)
+    assert quick.drops and _read_cut(data, quick.drops, DEFAULT_LIMITS) == _read_cut(data, full.drops, DEFAULT_LIMITS) == [[1.0]]
+
+
+def test_a_run_of_stray_rows_is_one_range_to_cut():
+    stray = b"".join(b'<row r="%d" spans="1:2"><c r="A%d" s="1"><v>%d</v></c><c r="B%d" t="s"><v>0</v></c></row>'
+                     % (r, r, r, r) for r in range(6001, 26001))
+    data = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>' + stray)
+    quick = plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES)
+    assert (quick.rows, quick.cols) == (26000, 2) and len(quick.drops) == 1
+    assert _measure(quick) == _measure(scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES, quick=False))
+    assert _read_cut(data, quick.drops, DEFAULT_LIMITS) == [[1.0]]
 
 
 def test_a_malformed_sheet_is_the_same_finding_either_way():
@@ -253,16 +298,17 @@ def test_a_workbook_openpyxl_writes_takes_the_quick_pass(tmp_path):
     assert quick.percent == {(1, 2)}
 
 
-def test_a_part_larger_than_the_quick_bound_goes_to_the_parser():
+def test_a_part_larger_than_the_quick_bound_is_measured_cell_by_cell():
     from perfeval_xl.reading.xlsx_plain import QUICK_MAX_BYTES
 
-    row = b'<row r="%d"><c r="A%d" s="1"/></row>'
-    body = b"".join(row % (r, r) for r in range(1, QUICK_MAX_BYTES // 30))
+    row = b'<row r="%d"><c r="A%d" s="1"/><c r="B%d"><v>2</v></c></row>'
+    body = b"".join(row % (r, r, r) for r in range(1, QUICK_MAX_BYTES // 40))
     data = _sheet(body)
     assert len(data) > QUICK_MAX_BYTES
-    assert plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES) is None
-    assert plain_scan(data[:20_000].rpartition(b"<row")[0] + b"</sheetData></worksheet>", "sheet",
-                      DEFAULT_LIMITS, STYLES) is not None
+    quick = plain_scan(data, "sheet", DEFAULT_LIMITS, STYLES)
+    full = scan_sheet(data, "sheet", DEFAULT_LIMITS, STYLES, quick=False)
+    assert quick is not None and _measure(quick) == _measure(full)
+    assert (quick.rows, quick.cols) == (QUICK_MAX_BYTES // 40 - 1, 2) and len(quick.drops) == 1
 
 
 # --- cases found by a hostile review of the quick pass ------------------------------------

@@ -9,8 +9,7 @@ cached value). xlsx.scan_sheet applies it with expat, element by element.
 every element, which is most of what reading an intake costs otherwise. A
 sheet is plain when regular expressions lex it exactly, which holds when
 
-- it is at most QUICK_MAX_BYTES, and expat has parsed it whole with no
-  handler (so it is well formed and has no DOCTYPE: a parse that fails
+- expat has parsed it whole with no handler (so it is well formed and has no DOCTYPE: a parse that fails
   here fails the same way in scan_sheet), in UTF-8;
 - it has no comment, CDATA section or processing instruction (no `<!`, no
   `<?` past the declaration), so every `<` opens a tag: none can hide in
@@ -25,9 +24,11 @@ sheet is plain when regular expressions lex it exactly, which holds when
   `<is><t>` with no markup inside (see _CELL). One tag of any other kind
   (a prefix, another attribute order, a quote, a character reference in an
   attribute, a child element, whitespace inside a cell) and the pass
-  declines the whole sheet;
-- every cell that holds a value lies within the limits (a sheet to be cut
-  needs the byte ranges only scan_sheet keeps).
+  declines the whole sheet.
+
+A plain sheet past the limits, or over QUICK_MAX_BYTES, is measured cell by
+cell (_plain_cut) and gets the byte ranges to cut: each cell that holds a
+value outside the limits, runs of them joined across the row tags between.
 
 Anything else returns None and the sheet goes through scan_sheet: the quick
 pass may decline a sheet, never measure one differently
@@ -127,8 +128,8 @@ _CELL = re.compile(
 _EMPTY_CELL = re.compile(rb"<c [^<>]*/>")     # self-closing: no value, no formula, costs nothing
 
 
-# A larger part goes to the parser's pass at once: an intake's sheet is tens of kilobytes,
-# and the cell list of a sheet of millions of cells would cost more memory than the parser.
+# A larger part is measured cell by cell (_plain_cut) rather than from a list of its
+# cells: an intake's sheet is tens of kilobytes, a million-row sheet's cell list 300 MB.
 QUICK_MAX_BYTES = 4 * 1024 * 1024
 
 
@@ -136,9 +137,9 @@ _NOT_PLAIN = object()
 
 
 def _plain_markup(data: bytes, part: str):
-    """The declared encoding of a well-formed part of at most QUICK_MAX_BYTES with no comment,
-    CDATA section or processing instruction, in UTF-8; _NOT_PLAIN for any other part that parses."""
-    if len(data) > QUICK_MAX_BYTES or not ascii_compatible(data) or b"<!" in data:
+    """The declared encoding of a well-formed part with no comment, CDATA section or
+    processing instruction, in UTF-8; _NOT_PLAIN for any other part that parses."""
+    if not ascii_compatible(data) or b"<!" in data:
         return _NOT_PLAIN
     declared = [None]
     seen = []       # expat tells of every comment, CDATA section and processing instruction
@@ -165,6 +166,8 @@ def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset
         return None if data.count(b"sheetData") else SheetScan()
     begin = opened + len(b"<sheetData>")
     body = data[begin : data.find(b"</sheetData>", begin)]
+    if len(data) > QUICK_MAX_BYTES:
+        return _plain_cut(data, begin, body, limits, percent_styles, encoding)
     cells = _CELL.findall(body)
     # Every tag in sheetData must be accounted for: the cells above, self-closing cells, rows.
     tags = len(_EMPTY_CELL.findall(body)) + body.count(b"<row ") + body.count(b"<row>") + body.count(b"</row>")
@@ -187,7 +190,7 @@ def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset
                 row = int(digits) - 1
                 col = letters[0] - 65 if len(letters) == 1 else _column(letters)
                 if row >= max_rows or col >= max_cols:
-                    return None                    # to be cut: scan_sheet knows where
+                    return _plain_cut(data, begin, body, limits, percent_styles, encoding)
                 if row >= rows:
                     rows = row + 1
                 if col >= cols:
@@ -207,10 +210,60 @@ def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset
         scan.rows, scan.cols = rows, cols
         if not take_cell(scan, limits, row, col, holds, kind_text, value, formula, inline,
                          style.decode() if style else None, percent_styles, encoding):
-            return None
+            return _plain_cut(data, begin, body, limits, percent_styles, encoding)
         rows, cols = scan.rows, scan.cols
     scan.rows, scan.cols = rows, cols
     return scan
+
+
+def _plain_cut(data: bytes, begin: int, body: bytes, limits: Limits, percent_styles: frozenset[str],
+               encoding: str | None) -> SheetScan | None:
+    """plain_scan for a sheet past the limits or over QUICK_MAX_BYTES: the same measure, cell by
+    cell without a list of them, and the byte ranges of `data` to cut (each cell that holds a value
+    outside the limits; runs of them joined across the row tags between, as scan_sheet joins its
+    rows, so that a million stray rows are one range)."""
+    scan = SheetScan()
+    tags = (_EMPTY_CELL.subn(b"", body)[1] + body.count(b"<row ") + body.count(b"<row>")
+            + body.count(b"</row>"))
+    drops = scan.drops
+    max_rows, max_cols = limits.max_rows, limits.max_cols
+    for cell in _CELL.finditer(body):
+        letters, digits, style, kind, formula, value, inline = cell.groups(b"")
+        tags += 2 + (formula != b"") * 2 + (value != b"") * 2 + (inline != b"") * 4
+        value = value[3:-4] if value else None
+        formula = formula[3:-4] if formula else None
+        inline = inline[4:-5] if inline else None
+        kind_text = kind.decode() if kind else None
+        holds = holds_value(kind_text, value, inline)
+        if not holds and not formula:
+            continue
+        if holds and value is None and kind_text in ("s", "e"):
+            return None
+        row, col = int(digits) - 1, _column(letters)
+        if not take_cell(scan, limits, row, col, holds, kind_text, value, formula, inline,
+                         style.decode() if style else None, percent_styles, encoding):
+            if row >= max_rows or col >= max_cols:
+                _add_cut(drops, data, begin + cell.start(), begin + cell.end())
+    if tags != body.count(b"<"):
+        return None
+    return scan
+
+
+_FREE_TAGS = re.compile(rb"(?:</row>|<row(?:\s[^<>]*)?>|<c [^<>]*/>)*")   # row tags, self-closing cells
+_OPEN_ROW = re.compile(rb"<row(?:\s[^<>]*)?(?<!/)>")
+
+
+def _add_cut(drops: list[tuple[int, int]], data: bytes, start: int, end: int) -> None:
+    """Add a range to cut, joined to the last one when only row tags and cells that hold
+    nothing lie between, with as many rows closed as opened (what remains stays well formed)."""
+    if drops:
+        last_start, last_end = drops[-1]
+        gap = data[last_end:start]
+        if not gap or (_FREE_TAGS.fullmatch(gap) is not None
+                       and gap.count(b"</row>") == len(_OPEN_ROW.findall(gap))):
+            drops[-1] = (last_start, end)
+            return
+    drops.append((start, end))
 
 
 def _column(letters: bytes) -> int:
