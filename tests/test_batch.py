@@ -379,3 +379,48 @@ def test_layout_reaches_every_annex(tmp_path):
     about = {row[0]: row[1] for row in openpyxl.load_workbook(annex)["说明"].iter_rows(values_only=True)}
     assert about["版式"].startswith("xinzhou")
     assert invoke(str(folder), "-o", str(out), "--layout", "nowhere").exit_code == 2
+
+
+def test_a_worker_that_dies_while_more_work_is_being_sent_costs_no_file(tmp_path, monkeypatch):
+    """The pool can break between two waits, while the next chunk is submitted: the submit
+    raises, the chunks in flight are the suspects, and the unsent chunk goes to the new pool."""
+    import os
+    import signal
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    write_intake(folder / "p00.xlsx", project("项目"))
+    for number in range(1, 8):
+        shutil.copy(folder / "p00.xlsx", folder / f"p{number:02}.xlsx")
+    monkeypatch.setattr(pool, "plan", lambda workers, files: [_Stage(2, 2, 3), _Stage(2, 1, 2), _Stage(1, 1, 1)])
+    made = pool._pool
+    killed = []
+
+    class Breaking(ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            if not killed and len(getattr(self, "_pending_work_items", {})) >= 2:
+                # A worker dies now, before this chunk is sent: wait until the pool knows it.
+                process = next(iter(self._processes.values()))
+                os.kill(process.pid, signal.SIGKILL)
+                killed.append(process.pid)
+                deadline = time.monotonic() + 30
+                while not self._broken and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            return super().submit(fn, *args, **kwargs)
+
+    def breaking_pool(workers, init):
+        executor = made(workers, init)
+        executor.__class__ = Breaking
+        return executor
+
+    monkeypatch.setattr(pool, "_pool", breaking_pool)
+    from perfeval_xl.profiles import load_profile
+
+    report = run_batch(discover([folder]).paths, load_profile("national"), tmp_path / "out", workers=2)
+    assert killed
+    got = records(tmp_path / "out")
+    assert [Path(r["source"]["path"]).name for r in got] == [f"p{n:02}.xlsx" for n in range(8)]
+    # Innocent files of the dead worker are run again alone and scored; so is the unsent chunk.
+    assert (report.scored, report.failed) == (8, 0)

@@ -250,7 +250,19 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
                 not in_flight or chunks[0][0][0] - min(c[0][0] for c in in_flight.values()) < MAX_AHEAD
             ):
                 chunk = chunks.popleft()
-                in_flight[executor.submit(_score_chunk, chunk)] = chunk
+                try:
+                    future = executor.submit(_score_chunk, chunk)
+                except BrokenProcessPool:
+                    # A worker died since the last wait: the chunks in flight say which
+                    # files may have killed it; this one has not run, and is sent again.
+                    chunks.appendleft(chunk)
+                    if not in_flight:
+                        executor.shutdown(wait=True)
+                        executor = None
+                    break
+                in_flight[future] = chunk
+            if not in_flight:
+                continue
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             suspects: list[Item] = []
             for future in done:
