@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES
+from helpers.books import one_sheet_book
 from perfeval_xl.cells import a1
 from perfeval_xl.reading.base import stored_zip
 from perfeval_xl.reading.preflight import DEFAULT_LIMITS, Limits, preflight_data
@@ -147,15 +148,7 @@ def _read_cut(data: bytes, drops, limits: Limits):
     from perfeval_xl.reading.xlsx import _cut
 
     cut = _cut(data, drops)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
-        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        z.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>x</t></si></sst>')
-        z.writestr("xl/worksheets/sheet1.xml", cut)
-    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(one_sheet_book(cut)))
     rows = book.get_sheet_by_name("S").to_python(skip_empty_area=False, nrows=limits.max_rows)
     return [row[: limits.max_cols] for row in rows]
 
@@ -344,18 +337,6 @@ def test_a_format_id_in_other_digits_is_no_format_not_a_damaged_file():
     assert percent_styles(data) == frozenset({"1"})
 
 
-def _sheet_book(sheet: bytes, strings: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
-        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="绩效指标" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        z.writestr("xl/sharedStrings.xml", strings)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("index", [b"x", b"+1", b"1.0", b" 0", b"99"], ids=["letter", "plus", "decimal", "space", "past-the-table"])
 def test_a_shared_string_index_calamine_cannot_parse_is_priced_as_the_longest_string(index):
     from perfeval_xl.reading.intake import read_intake_data
@@ -364,7 +345,7 @@ def test_a_shared_string_index_calamine_cannot_parse_is_priced_as_the_longest_st
                + b"x" * 32_767 + b"</t></si><si><t>y</t></si></sst>")
     cells = b"".join(b'<row r="%d">' % r + b"".join(b'<c r="%s%d" t="s"><v>%s</v></c>' % (a1(0, c)[:-1].encode(), r, index)
                                                     for c in range(20)) + b"</row>" for r in range(1, 201))
-    intake, found = read_intake_data(_sheet_book(_sheet(cells), strings), "x.xlsx")
+    intake, found = read_intake_data(one_sheet_book(_sheet(cells), "绩效指标", strings=strings), "x.xlsx")
     assert intake is None
     assert [p.code for p in found] == ["file-too-complex"]
     assert "131,068,000" in found[0].params["what"]

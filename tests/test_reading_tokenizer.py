@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import FIXTURES, clean_data
+from helpers.books import one_sheet_book
 from helpers.hostile import MEMORY_BOUND_MB, TIME_BOUND_S, rewrite_zip, score_in_child
 from perfeval_xl.reading.intake import read_intake, read_intake_data
 from perfeval_xl.reading.preflight import DEFAULT_LIMITS, Limits
@@ -365,16 +366,9 @@ def sheets(draw):
 
 
 def _book(sheet_body: bytes) -> bytes:
-    out = io.BytesIO()
     ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
-        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        z.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><!--<sheet name="S" sheetId="2" r:id="rId2"/>--><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        z.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>x</t></si></sst>')
-        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet " + ns + b">" + sheet_body + b"</worksheet>")
-    return out.getvalue()
+    return one_sheet_book(b"<worksheet " + ns + b">" + sheet_body + b"</worksheet>",
+                          sheets='<!--<sheet name="S" sheetId="2" r:id="rId2"/>--><sheet name="S" sheetId="1" r:id="rId1"/>')
 
 
 @settings(max_examples=60, deadline=None)
