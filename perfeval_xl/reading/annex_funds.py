@@ -25,6 +25,8 @@ from .intake import header_key, number_of
 
 _STAGES = lookup(STAGE_LABELS)
 _SOURCES = lookup(SOURCE_LABELS)
+_BARE_BUDGET = {label: "bare" for label in BARE_BUDGET}
+_DERIVED = {label: "derived" for label in DERIVED_ROWS}
 _AMOUNT_STAGES = (INITIAL, ANNUAL, EXECUTED, RECEIVED)
 _POINTS = re.compile(r"\((\d+(?:\.\d+)?)分")
 _YUAN = re.compile(r"(\(|单位[:]?)元(\)|$|[,;，；])")
@@ -53,7 +55,7 @@ def _stage_keys(row: list[object]) -> dict[str, int]:
         key = header_key(cell, _STAGES)
         if key is not None:
             columns.setdefault(key, c)
-        elif bare is None and header_key(cell, {b: "bare" for b in BARE_BUDGET}):
+        elif bare is None and header_key(cell, _BARE_BUDGET):
             bare = c
     if bare is not None and INITIAL not in columns and ANNUAL not in columns:
         columns[ANNUAL] = bare
@@ -158,7 +160,7 @@ def _source(row: list[object], first_stage: int) -> tuple[str | None, str | None
         key = header_key(value, _SOURCES)
         if key is not None:
             return key, value
-        if header_key(value, {d: "derived" for d in DERIVED_ROWS}) is None and other is None:
+        if header_key(value, _DERIVED) is None and other is None:
             other = value
     return None, other
 

@@ -24,6 +24,7 @@ from .base import Sheet
 from .intake import header_key, number_of
 
 _COLUMNS = lookup(INDICATOR_LABELS)
+_BARE_NAME = {label: "name" for label in BARE_NAME}
 _SPLIT_KEYS = {"nature", "target", "unit"}
 _NAME_PREFIX = re.compile(r"^指标\d+[:：]")
 _RESIDUE_ROW = re.compile(r"^指标(\d+|N|n)$")
@@ -60,7 +61,7 @@ def _keys(row: list[object]) -> dict[int, str]:
                 keys[c] = key
     if "level2" in keys.values():
         for c, cell in enumerate(row):
-            if c not in keys and isinstance(cell, str) and header_key(cell, {b: "name" for b in BARE_NAME}):
+            if c not in keys and isinstance(cell, str) and header_key(cell, _BARE_NAME):
                 keys[c] = "name"
     return keys
 
