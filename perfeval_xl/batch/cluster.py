@@ -35,11 +35,11 @@ from pathlib import Path, PurePath
 from .. import __version__
 from ..errors import UsageError
 from ..profiles import Profile
-from ..evaluate import failed, memory_problem, timeout_problem
 from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, load_layout
 from ..writers.files import creation_time
-from .pool import DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, NO_FILES, Files, Item, Outcome, crashed, outcome_of, score_one, stage_files
+from .pool import (DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, NO_FILES, Files, Item, Outcome, crashed, died, out_of_memory,
+                   outcome_of, score_one, stage_files, timed_out)
 from .sandbox import MEMORY, OK, TIMEOUT, score_contained
 
 # How long to wait for the scheduler to answer, and for a first worker to join it.
@@ -200,10 +200,10 @@ def score_remote(payload: list[tuple[int, str, bytes]], shared: tuple[Profile, L
             if kind == OK:
                 scored.append(answer)
             elif kind == TIMEOUT:
-                scored.append((outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), NO_FILES))
+                scored.append((timed_out(index, path, profile, limits), NO_FILES))
             elif kind == MEMORY:
-                scored.append((outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), NO_FILES))
+                scored.append((out_of_memory(index, path, profile, limits), NO_FILES))
             else:
-                scored.append((outcome_of(index, crashed(path, profile, DIED, DIED_EN, read_from=str(copy)), None), NO_FILES))
+                scored.append((died(index, path, profile, read_from=str(copy)), NO_FILES))
             copy.unlink()
     return scored

@@ -119,7 +119,7 @@ def _score_one(index: int, path: str) -> Outcome:
             outcome, files = score_one(index, path, profile, _WORKER["layout"], limits=limits,
                                        reports=_WORKER.get("reports", False))
     except ReadTimeout:     # past the deadline outside the reader (rendering the Annex)
-        outcome, files = outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None), NO_FILES
+        outcome, files = timed_out(index, path, profile, limits), NO_FILES
     finally:
         marker.unlink(missing_ok=True)
     try:
@@ -178,7 +178,7 @@ def score_one(
         first = replace(outcomes[0], more=tuple(outcomes[1:]))
         return first, tuple(files)
     except MemoryError:
-        return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None), NO_FILES
+        return out_of_memory(index, path, profile, limits), NO_FILES
     except ReadTimeout:        # the file's whole time ran out while its Annex was written: the caller records it
         raise
     except Exception as exc:   # a bug on one file must cost only that file
@@ -194,6 +194,21 @@ def outcome_of(index: int, result: Result, annex: str | None, part: int = 0) -> 
     project = result.intake.project if result.intake is not None else None
     texts = texts_digest(project.goal, project.achieved) if project is not None else ""
     return Outcome(index, to_json(result), entry_of(result), annex, result.has_errors, part, texts=texts)
+
+
+def timed_out(index: int, path: str, profile: Profile, limits: Limits) -> Outcome:
+    """The Outcome of a file whose reading ran past limits.max_seconds."""
+    return outcome_of(index, failed(path, "", profile, timeout_problem(limits.max_seconds)), None)
+
+
+def out_of_memory(index: int, path: str, profile: Profile, limits: Limits) -> Outcome:
+    """The Outcome of a file whose reader ran out of limits.max_memory_bytes."""
+    return outcome_of(index, failed(path, "", profile, memory_problem(limits)), None)
+
+
+def died(index: int, path: str, profile: Profile, *, read_from: str | None = None) -> Outcome:
+    """The Outcome of a file whose reading process died without an answer."""
+    return outcome_of(index, crashed(path, profile, DIED, DIED_EN, read_from=read_from), None)
 
 
 def crashed(path: str, profile: Profile, reason: str, reason_en: str, *, read_from: str | None = None) -> Result:
@@ -286,18 +301,18 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
             executor = None
             # A file read past the time limit killed its worker (contained.deadline's
             # hard stop): it is recorded, not run again.
-            timed_out = _past_deadline(init)
-            for index, path in sorted(item for item in suspects if item[0] in timed_out):
-                yield outcome_of(index, failed(path, "", profile, timeout_problem(_limits(init).max_seconds)), None)
-            suspects = sorted(item for item in suspects if item[0] not in timed_out)
+            late = _past_deadline(init)
+            for index, path in sorted(item for item in suspects if item[0] in late):
+                yield timed_out(index, path, profile, _limits(init))
+            suspects = sorted(item for item in suspects if item[0] not in late)
             if not suspects:
                 continue
             if len(plan) == 1:      # alone: this file killed the worker
                 for index, path in suspects:
                     if _last_worker_ran_out_of_memory(init):
-                        yield outcome_of(index, failed(path, "", profile, memory_problem(_limits(init))), None)
+                        yield out_of_memory(index, path, profile, _limits(init))
                     else:
-                        yield outcome_of(index, crashed(path, profile, DIED, DIED_EN), None)
+                        yield died(index, path, profile)
             else:
                 yield from run_local(suspects, plan[1:], init)
         if executor is not None:
