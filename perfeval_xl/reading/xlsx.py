@@ -47,9 +47,9 @@ def scan_sheet(data: bytes, part: str, limits: Limits, percent_styles: frozenset
     """
     transcoded = not ascii_compatible(data)
     if quick and not transcoded:
-        quick = plain_scan(data, part, limits, percent_styles)
-        if quick is not None:
-            return quick
+        measured = plain_scan(data, part, limits, percent_styles)
+        if measured is not None:
+            return measured
     scan = SheetScan()
     if transcoded:
         # UTF-16: offsets of markup are not ASCII offsets; read it as UTF-8, never cut it in place.

@@ -170,19 +170,17 @@ def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset
         return _plain_cut(data, begin, body, limits, percent_styles, encoding)
     cells = _CELL.findall(body)
     # Every tag in sheetData must be accounted for: the cells above, self-closing cells, rows.
-    tags = len(_EMPTY_CELL.findall(body)) + body.count(b"<row ") + body.count(b"<row>") + body.count(b"</row>")
-    for cell in cells:
-        tags += 2 + (cell[4] != b"") * 2 + (cell[5] != b"") * 2 + (cell[6] != b"") * 4
-    if tags != body.count(b"<"):
+    if _other_tags(body) + sum(_cell_tags(cell) for cell in cells) != body.count(b"<"):
         return None
     scan = SheetScan()
     max_rows, max_cols = limits.max_rows, limits.max_cols
     percent = {style.encode() for style in percent_styles}
     shared = scan.shared
     rows = cols = 0
-    for letters, digits, style, kind, formula, value, inline in cells:
-        value = value[3:-4] if value else None
+    for cell in cells:
+        letters, digits, style, kind, formula, value, inline = cell
         if not formula and not inline:
+            value = value[3:-4] if value else None
             if value is None or (value == b"" and kind not in (b"str", b"d")):
                 continue                           # holds nothing
             if kind == b"s" or not kind:
@@ -200,20 +198,43 @@ def plain_scan(data: bytes, part: str, limits: Limits, percent_styles: frozenset
                 if style in percent:
                     scan.percent.add((row, col))
                 continue
-        formula = formula[3:-4] if formula else None
-        inline = inline[4:-5] if inline else None
-        row, col = int(digits) - 1, _column(letters)
-        kind_text = kind.decode() if kind else None
-        holds = holds_value(kind_text, value, inline)
-        if holds and value is None and kind_text in ("s", "e"):
-            return None
         scan.rows, scan.cols = rows, cols
-        if not take_cell(scan, limits, row, col, holds, kind_text, value, formula, inline,
-                         style.decode() if style else None, percent_styles, encoding):
+        taken = _take(scan, limits, cell, percent_styles, encoding)
+        if taken is None:
+            return None
+        if not taken:
             return _plain_cut(data, begin, body, limits, percent_styles, encoding)
         rows, cols = scan.rows, scan.cols
     scan.rows, scan.cols = rows, cols
     return scan
+
+
+def _other_tags(body: bytes) -> int:
+    """The tags of sheetData that are not cells _CELL reads: self-closing cells and row tags."""
+    return _EMPTY_CELL.subn(b"", body)[1] + body.count(b"<row ") + body.count(b"<row>") + body.count(b"</row>")
+
+
+def _cell_tags(cell: tuple[bytes, ...]) -> int:
+    """The tags of one cell _CELL matched: <c> and </c>, and those of its <f>, <v> and <is><t>."""
+    return 2 + (cell[4] != b"") * 2 + (cell[5] != b"") * 2 + (cell[6] != b"") * 4
+
+
+def _take(scan: SheetScan, limits: Limits, cell: tuple[bytes, ...], percent_styles: frozenset[str],
+          encoding: str | None) -> bool | None:
+    """take_cell for one cell as _CELL matched it: True when counted (or it holds nothing),
+    False when it holds a value outside the limits, None when the parser's pass must read the sheet."""
+    letters, digits, style, kind, formula, value, inline = cell
+    value = value[3:-4] if value else None
+    formula = formula[3:-4] if formula else None
+    inline = inline[4:-5] if inline else None
+    kind_text = kind.decode() if kind else None
+    holds = holds_value(kind_text, value, inline)
+    if not holds and not formula:
+        return True
+    if holds and value is None and kind_text in ("s", "e"):
+        return None      # the parser's pass says what such a cell is
+    return take_cell(scan, limits, int(digits) - 1, _column(letters), holds, kind_text, value, formula, inline,
+                     style.decode() if style else None, percent_styles, encoding)
 
 
 def _plain_cut(data: bytes, begin: int, body: bytes, limits: Limits, percent_styles: frozenset[str],
@@ -223,27 +244,15 @@ def _plain_cut(data: bytes, begin: int, body: bytes, limits: Limits, percent_sty
     outside the limits; runs of them joined across the row tags between, as scan_sheet joins its
     rows, so that a million stray rows are one range)."""
     scan = SheetScan()
-    tags = (_EMPTY_CELL.subn(b"", body)[1] + body.count(b"<row ") + body.count(b"<row>")
-            + body.count(b"</row>"))
-    drops = scan.drops
-    max_rows, max_cols = limits.max_rows, limits.max_cols
-    for cell in _CELL.finditer(body):
-        letters, digits, style, kind, formula, value, inline = cell.groups(b"")
-        tags += 2 + (formula != b"") * 2 + (value != b"") * 2 + (inline != b"") * 4
-        value = value[3:-4] if value else None
-        formula = formula[3:-4] if formula else None
-        inline = inline[4:-5] if inline else None
-        kind_text = kind.decode() if kind else None
-        holds = holds_value(kind_text, value, inline)
-        if not holds and not formula:
-            continue
-        if holds and value is None and kind_text in ("s", "e"):
+    tags = _other_tags(body)
+    for match in _CELL.finditer(body):
+        cell = match.groups(b"")
+        tags += _cell_tags(cell)
+        taken = _take(scan, limits, cell, percent_styles, encoding)
+        if taken is None:
             return None
-        row, col = int(digits) - 1, _column(letters)
-        if not take_cell(scan, limits, row, col, holds, kind_text, value, formula, inline,
-                         style.decode() if style else None, percent_styles, encoding):
-            if row >= max_rows or col >= max_cols:
-                _add_cut(drops, data, begin + cell.start(), begin + cell.end())
+        if not taken:
+            _add_cut(scan.drops, data, begin + match.start(), begin + match.end())
     if tags != body.count(b"<"):
         return None
     return scan
