@@ -19,7 +19,9 @@ with the current time.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import io
 import zipfile
 
@@ -32,7 +34,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
-from docx.table import _Cell
+from docx.oxml.table import CT_Tbl
+from docx.table import _Cell, _Row
 
 from ..styles import UNVERIFIED_FILL
 
@@ -133,6 +136,16 @@ def _styles(doc) -> None:
                      align=WD_ALIGN_PARAGRAPH.LEFT)
 
 
+@functools.lru_cache(maxsize=None)
+def _styled_template():
+    """The styles part's element of python-docx's default template with the report's styles, and
+    each style's id by name (python-docx finds a style by name by scanning every style of the
+    template, about 5 ms each; a report styles some 400 paragraphs)."""
+    doc = Document()
+    _styles(doc)
+    return doc.styles.element, {style.name: style.style_id for style in doc.styles}
+
+
 def _page(section) -> None:
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -178,11 +191,12 @@ class Draft:
 
     def __init__(self) -> None:
         self.doc = Document()
-        _styles(self.doc)
+        # SPEED: the styles are the same for every report; they are made once
+        # (by _styles, on python-docx's default template) and copied.
+        styles_part = self.doc.part.part_related_by(RT.STYLES)
+        element, self._ids = _styled_template()
+        styles_part._element = copy.deepcopy(element)
         _page(self.doc.sections[0])
-        # SPEED: python-docx finds a style by name by scanning every style of
-        # the template (about 5 ms each); a report styles some 400 paragraphs.
-        self._ids = {style.name: style.style_id for style in self.doc.styles}
 
     def _add(self, style: str | None = None, text: str = ""):
         """A new paragraph with `style` (by name), its id looked up once."""
@@ -241,8 +255,8 @@ class Draft:
         `together` keeps a short table on one page (each row kept with the next).
         """
         grid = [list(h) for h in header] + [list(r) for r in rows]
-        table = self.doc.add_table(rows=len(grid), cols=len(widths_mm))
-        table.style = self.doc.styles["Table Grid"]
+        table = self.doc.add_table(rows=0, cols=len(widths_mm))
+        table._tbl.tblStyle_val = self._ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         _fixed_layout(table)
@@ -259,28 +273,27 @@ class Draft:
         # Only the top-left cell of a merged block holds text (python-docx's merge would join them all).
         hidden = {(r, c) for top, col, bottom, right in merges for r in range(top, bottom + 1)
                   for c in range(col, right + 1) if (r, c) != (top, col)}
-        # SPEED: row.cells and table.cell() map the whole table on every call; before merging, a row's
-        # w:tc elements are its cells, and merging keeps the corner elements of the blocks still to merge.
-        tcs = [list(row._tr.tc_lst) for row in table.rows]
+        tcs = []
         for r, values in enumerate(grid):
-            _row_props(table.rows[r], header=r < len(header))
-            for c, (value, tc) in enumerate(zip(values, tcs[r])):
-                cell = _Cell(tc, table)
-                cell.width = Mm(widths_mm[c])
-                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-                paragraph = cell.paragraphs[0]
-                paragraph._p.style = self._ids[TABLE_HEAD_STYLE if r < len(header) else TABLE_STYLE]
-                if r >= len(header) and c in left:
-                    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            is_header = r < len(header)
+            tr = copy.deepcopy(_row_model(is_header))
+            table._tbl.append(tr)
+            row = []
+            for c, value in enumerate(values):
+                tc = copy.deepcopy(_cell_model(
+                    widths_mm[c], self._ids[TABLE_HEAD_STYLE if is_header else TABLE_STYLE],
+                    left=not is_header and c in left, keep=together and r < len(grid) - 1,
+                    marked=(r - len(header), c) in marked))
+                tr.append(tc)
+                row.append(tc)
                 if (r, c) not in hidden:
-                    _text(paragraph, value)
-                if together and r < len(grid) - 1:
-                    paragraph.paragraph_format.keep_with_next = True
-                if (r - len(header), c) in marked:
-                    _shade(cell, MARK_FILL)
+                    _text(_Cell(tc, table).paragraphs[0], value)
+            tcs.append(row)
         for top, col, bottom, right in merges:
             # An empty cell's paragraph is not moved into the merged one (python-docx), so it keeps one paragraph.
-            _Cell(tcs[top][col], table).merge(_Cell(tcs[bottom][right], table))
+            # python-docx's own merge, given the block it would first work out from the two corners
+            # (by walking the grid, most of a merge's time): the corner's w:tc grows to the block.
+            tcs[top][col]._grow_to(right - col + 1, bottom - top + 1)
         return table
 
     # -- the file --
@@ -307,6 +320,41 @@ def _text(paragraph, text: str) -> None:
         run = paragraph.add_run(line)
         if index < len(lines) - 1:
             run.add_break()
+
+
+# SPEED: python-docx places each property element by searching the element's
+# children for its successors in the schema; setting a cell's width, vertical
+# alignment, paragraph style, alignment and keep-with-next that way took most
+# of a report's time. A cell is the same XML for the same (width, style,
+# alignment, keep, shading), so each kind is built once that way, by the
+# same calls, and copied; only its text differs.
+
+@functools.lru_cache(maxsize=None)
+def _row_model(header: bool):
+    """An empty w:tr with the row properties of a header or body row."""
+    tbl = CT_Tbl.new_tbl(1, 1, Mm(10))
+    tr = tbl.tr_lst[0]
+    tr.remove(tr.tc_lst[0])
+    _row_props(_Row(tr, None), header=header)
+    return tr
+
+
+@functools.lru_cache(maxsize=None)
+def _cell_model(width_mm: float, style_id: str, *, left: bool, keep: bool, marked: bool):
+    """An empty w:tc of one kind (see the note above)."""
+    tbl = CT_Tbl.new_tbl(1, 1, Mm(width_mm))
+    cell = _Cell(tbl.tr_lst[0].tc_lst[0], None)
+    cell.width = Mm(width_mm)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    paragraph = cell.paragraphs[0]
+    paragraph._p.style = style_id
+    if left:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    if keep:
+        paragraph.paragraph_format.keep_with_next = True
+    if marked:
+        _shade(cell, MARK_FILL)
+    return cell._tc
 
 
 def _fixed_layout(table) -> None:
