@@ -46,6 +46,18 @@ class _Flags:
 _remember_prepared_formulas()
 
 
+@pytest.fixture(autouse=True)
+def _workers_without_hooks():
+    """After a test that hooked the workers (helpers.kill_workers_on, hang_workers_on), the next pool's fork
+    server starts without the hooks."""
+    yield
+    import helpers
+
+    if helpers.hooks_set:
+        helpers.hooks_set = False
+        helpers.stop_fork_server()
+
+
 @pytest.fixture
 def national():
     return load_profile("national")

@@ -395,7 +395,9 @@ def test_a_worker_that_dies_while_more_work_is_being_sent_costs_no_file(tmp_path
     for number in range(1, 8):
         shutil.copy(folder / "p00.xlsx", folder / f"p{number:02}.xlsx")
     monkeypatch.setattr(pool, "plan", lambda workers, files: [_Stage(2, 2, 3), _Stage(2, 1, 2), _Stage(1, 1, 1)])
-    made = pool._pool
+    from perfeval_xl.batch import workers
+
+    made = workers.executor
     killed = []
 
     class Breaking(ProcessPoolExecutor):
@@ -410,12 +412,12 @@ def test_a_worker_that_dies_while_more_work_is_being_sent_costs_no_file(tmp_path
                     time.sleep(0.01)
             return super().submit(fn, *args, **kwargs)
 
-    def breaking_pool(workers, init):
-        executor = made(workers, init)
+    def breaking_pool(*args):
+        executor = made(*args)
         executor.__class__ = Breaking
         return executor
 
-    monkeypatch.setattr(pool, "_pool", breaking_pool)
+    monkeypatch.setattr(workers, "executor", breaking_pool)
     from perfeval_xl.profiles import load_profile
 
     report = run_batch(discover([folder]).paths, load_profile("national"), tmp_path / "out", workers=2)

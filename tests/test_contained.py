@@ -216,6 +216,29 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _workers_of(batch: int) -> set[int]:
+    """The batch's worker processes: forked by its fork server (pool._pool), or spawned where there is none.
+
+    The fork server and the resource tracker are children of the batch too; a fork server's
+    children are the workers, and it is returned with them, since it must not outlive the batch either.
+    """
+    def command(pid: int) -> bytes:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return b""
+
+    found = set()
+    for child in _children(batch):
+        if b"spawn_main" in command(child):
+            found.add(child)
+        elif b"forkserver" in command(child):
+            workers = _children(child)
+            if workers:
+                found |= workers | {child}
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as handle:
@@ -237,9 +260,7 @@ def test_no_worker_outlives_a_killed_batch_even_stuck_in_c(tmp_path, monkeypatch
         workers: set[int] = set()
         while time.monotonic() < deadline and not workers:
             time.sleep(0.2)
-            # the spawn context starts a resource tracker too; the workers are the ones that import us
-            workers = {pid for pid in _children(batch.pid)
-                       if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+            workers = _workers_of(batch.pid)
         assert workers, "no worker started"
         # The worker marks the file it reads (staging/.reading-<index>) just before it starts to spin.
         while time.monotonic() < deadline and not list((tmp_path / "out").glob(f"{STAGING_PREFIX}*/{READING_PREFIX}0")):

@@ -9,14 +9,12 @@ finish in any order; `in_order` puts their outcomes back in input order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +30,7 @@ from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
 from ..writers.summary import Entry, entry_of
+from . import workers
 
 MAX_CHUNK = 16
 # How far ahead of the oldest unfinished file the workers may run; bounds the
@@ -83,27 +82,30 @@ READING_PREFIX = ".reading-"
 STDERR_PREFIX = ".stderr-"
 
 
-def _start_worker(profile: Profile, staging: str, layout: Layout | None, limits: Limits = DEFAULT_LIMITS,
-                  parent: int | None = None, reports: bool = False) -> None:
+@dataclass(frozen=True)
+class Run:
+    """What every worker of a run is given: the rules, the staging folder, the layout, the limits."""
+    profile: Profile
+    staging: str
+    layout: Layout | None
+    limits: Limits = DEFAULT_LIMITS
+    reports: bool = False
+
+
+def _start_worker(run: Run, parent: int | None, started_in: tuple | None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the main
     # process decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    workers.settle(started_in)
     # A worker is a contained reader (contained.py): it dies with the batch, whatever
     # it is doing, and cannot take more than limits.max_memory_bytes.
-    enter_limits(limits.max_memory_bytes, parent)
+    enter_limits(run.limits.max_memory_bytes, parent)
     # What a dying library prints goes to a log in staging, not over the progress bar;
     # the main process reads it to tell a file too complex from another crash.
-    send_stderr_to(Path(staging) / f"{STDERR_PREFIX}{os.getpid()}")
-    _WORKER.update(profile=profile, staging=Path(staging), layout=layout, limits=limits, reports=reports)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    # A worker whose main process was killed outright would otherwise wait
-    # for work forever.
-    while os.getppid() == parent:
-        time.sleep(1)
-    os._exit(1)
+    send_stderr_to(Path(run.staging) / f"{STDERR_PREFIX}{os.getpid()}")
+    _WORKER.update(profile=run.profile, staging=Path(run.staging), layout=run.layout, limits=run.limits,
+                   reports=run.reports)
+    workers.exit_with_parent()
 
 
 def _score_chunk(items: list[Item]) -> list[Outcome]:
@@ -235,32 +237,16 @@ def plan(workers: int, files: int) -> list[_Stage]:
     return [_Stage(workers, chunk, 2 * workers + 1), _Stage(workers, 1, workers), _Stage(1, 1, 1)]
 
 
-def _pool(workers: int, init: tuple) -> ProcessPoolExecutor:
-    # spawn, not fork: the main process runs a progress thread, and forking a
-    # threaded process can deadlock; spawn is also what Windows and macOS do.
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=init)
-
-
-def _stop(executor: ProcessPoolExecutor) -> None:
-    # The executor has no public way to stop work in progress (its private
-    # process table is the only handle); on Ctrl-C we do not wait for the
-    # workers to finish their files.
-    for process in list(getattr(executor, "_processes", {}).values()):
-        process.kill()      # at once, even a worker busy in C code
-    executor.shutdown(wait=True, cancel_futures=True)
-
-
-def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Outcome]:
+def run_local(items: list[Item], plan: list[_Stage], run: Run) -> Iterator[Outcome]:
     """An Outcome for every item, in the order they finish."""
-    stage, profile = plan[0], init[0]
+    stage, profile = plan[0], run.profile
     chunks = deque(items[i:i + stage.chunk] for i in range(0, len(items), stage.chunk))
     executor = None
     in_flight: dict = {}
     try:
         while chunks or in_flight:
             if executor is None:
-                executor = _pool(min(stage.workers, len(chunks)), init)
+                executor = workers.executor(min(stage.workers, len(chunks)), _start_worker, (run,), os.getpid())
             while chunks and len(in_flight) < stage.window and (
                 not in_flight or chunks[0][0][0] - min(c[0][0] for c in in_flight.values()) < MAX_AHEAD
             ):
@@ -301,36 +287,32 @@ def run_local(items: list[Item], plan: list[_Stage], init: tuple) -> Iterator[Ou
             executor = None
             # A file read past the time limit killed its worker (contained.deadline's
             # hard stop): it is recorded, not run again.
-            late = _past_deadline(init)
+            late = _past_deadline(run)
             for index, path in sorted(item for item in suspects if item[0] in late):
-                yield timed_out(index, path, profile, _limits(init))
+                yield timed_out(index, path, profile, run.limits)
             suspects = sorted(item for item in suspects if item[0] not in late)
             if not suspects:
                 continue
             if len(plan) == 1:      # alone: this file killed the worker
                 for index, path in suspects:
-                    if _last_worker_ran_out_of_memory(init):
-                        yield out_of_memory(index, path, profile, _limits(init))
+                    if _last_worker_ran_out_of_memory(run):
+                        yield out_of_memory(index, path, profile, run.limits)
                     else:
                         yield died(index, path, profile)
             else:
-                yield from run_local(suspects, plan[1:], init)
+                yield from run_local(suspects, plan[1:], run)
         if executor is not None:
             executor.shutdown(wait=True)
             executor = None
     finally:
         if executor is not None:      # Ctrl-C, or the consumer stopped early
-            _stop(executor)
+            workers.stop(executor)
 
 
-def _limits(init: tuple) -> Limits:
-    return init[3] if len(init) > 3 else DEFAULT_LIMITS
-
-
-def _last_worker_ran_out_of_memory(init: tuple) -> bool:
+def _last_worker_ran_out_of_memory(run: Run) -> bool:
     """Whether the worker that died last printed an allocation failure (its log is the newest)."""
     logs = []
-    for log in Path(init[1]).glob(STDERR_PREFIX + "*"):
+    for log in Path(run.staging).glob(STDERR_PREFIX + "*"):
         try:
             logs.append((log.stat().st_mtime, str(log)))
         except OSError:
@@ -338,9 +320,9 @@ def _last_worker_ran_out_of_memory(init: tuple) -> bool:
     return bool(logs) and ran_out_of_memory(max(logs)[1])
 
 
-def _past_deadline(init: tuple) -> set[int]:
+def _past_deadline(run: Run) -> set[int]:
     """Indices whose reading marker is older than the time limit; every marker is removed."""
-    staging, limit = Path(init[1]), _limits(init).max_seconds
+    staging, limit = Path(run.staging), run.limits.max_seconds
     late: set[int] = set()
     now = time.time()
     for marker in staging.glob(READING_PREFIX + "*"):

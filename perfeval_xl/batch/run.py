@@ -43,7 +43,7 @@ from .outputs import (
     AnnexNames, OutputLock, commit, refuse_inputs_among_outputs, refuse_links, remove_stale_staging, report_dir,
     sigterm_as_interrupt, uninterruptible,
 )
-from .pool import Outcome, in_order, plan, run_local
+from .pool import Outcome, Run, in_order, plan, run_local
 
 
 @dataclass
@@ -128,8 +128,8 @@ def run_batch(
 
                 finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler, reports, limits)
             else:
-                init = (profile, str(staging), layout, limits, os.getpid(), reports)
-                finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), init)
+                run = Run(profile, str(staging), layout, limits, reports)
+                finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), run)
             outcomes = in_order(finished, arrived)
             with _disk_errors(out_dir):
                 written, reported = _write_staged(outcomes, staging, profile, report, reports, paths)

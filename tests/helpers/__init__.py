@@ -89,10 +89,32 @@ def kill_workers_on(monkeypatch, name: str) -> None:
     A `sitecustomize` on PYTHONPATH patches the workers' scoring function, so
     no test hook ships in the package: see helpers/killer/sitecustomize.py.
     """
+    _hook(monkeypatch, KILL_HOOK, name)
+
+
+def _hook(monkeypatch, variable: str, name: str) -> None:
     import os
 
-    monkeypatch.setenv(KILL_HOOK, name)
+    global hooks_set
+    monkeypatch.setenv(variable, name)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_KILLER), os.environ.get("PYTHONPATH")])))
+    hooks_set = True
+    stop_fork_server()
+
+
+# Set while a test's workers carry a hook; conftest then stops the fork server after the test.
+hooks_set = False
+
+
+def stop_fork_server() -> None:
+    """The batch pool's workers are forked from a server started once per process with the
+    environment of that moment (perfeval_xl/batch/pool.py): stopped, the next pool starts a new
+    one, which loads the hooks (or no longer does)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    if server is not None and hasattr(server, "_stop"):
+        server._stop()
 
 
 def annex_samples():
@@ -111,7 +133,4 @@ HANG_HOOK = "PERFEVAL_TEST_HANG_WORKER_ON"
 def hang_workers_on(monkeypatch, name: str) -> None:
     """Worker processes started from now on hang on a file called `name`: a batch worker spins in C code,
     a check-page worker sleeps (see helpers/killer/sitecustomize.py)."""
-    import os
-
-    monkeypatch.setenv(HANG_HOOK, name)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_KILLER), os.environ.get("PYTHONPATH")])))
+    _hook(monkeypatch, HANG_HOOK, name)
