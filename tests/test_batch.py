@@ -395,9 +395,9 @@ def test_a_worker_that_dies_while_more_work_is_being_sent_costs_no_file(tmp_path
     for number in range(1, 8):
         shutil.copy(folder / "p00.xlsx", folder / f"p{number:02}.xlsx")
     monkeypatch.setattr(pool, "plan", lambda workers, files: [_Stage(2, 2, 3), _Stage(2, 1, 2), _Stage(1, 1, 1)])
-    from perfeval_xl.batch import workers
+    from perfeval_xl import processes
 
-    made = workers.executor
+    made = processes.executor
     killed = []
 
     class Breaking(ProcessPoolExecutor):
@@ -417,7 +417,7 @@ def test_a_worker_that_dies_while_more_work_is_being_sent_costs_no_file(tmp_path
         executor.__class__ = Breaking
         return executor
 
-    monkeypatch.setattr(workers, "executor", breaking_pool)
+    monkeypatch.setattr(processes, "executor", breaking_pool)
     from perfeval_xl.profiles import load_profile
 
     report = run_batch(discover([folder]).paths, load_profile("national"), tmp_path / "out", workers=2)

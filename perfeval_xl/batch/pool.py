@@ -30,7 +30,7 @@ from ..reading.preflight import DEFAULT_LIMITS, Limits
 from ..writers.annex import Layout, annex_filename, render_annex
 from ..writers.record import to_json
 from ..writers.summary import Entry, entry_of
-from . import workers
+from .. import processes
 
 MAX_CHUNK = 16
 # How far ahead of the oldest unfinished file the workers may run; bounds the
@@ -92,11 +92,11 @@ class Run:
     reports: bool = False
 
 
-def _start_worker(run: Run, parent: int | None, started_in: tuple | None) -> None:
+def _start_worker(run: Run, parent: int | None, started_in: dict | None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the main
     # process decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    workers.settle(started_in)
+    processes.settle(started_in)
     # A worker is a contained reader (contained.py): it dies with the batch, whatever
     # it is doing, and cannot take more than limits.max_memory_bytes.
     enter_limits(run.limits.max_memory_bytes, parent)
@@ -105,7 +105,7 @@ def _start_worker(run: Run, parent: int | None, started_in: tuple | None) -> Non
     send_stderr_to(Path(run.staging) / f"{STDERR_PREFIX}{os.getpid()}")
     _WORKER.update(profile=run.profile, staging=Path(run.staging), layout=run.layout, limits=run.limits,
                    reports=run.reports)
-    workers.exit_with_parent()
+    processes.exit_with_parent()
 
 
 def _score_chunk(items: list[Item]) -> list[Outcome]:
@@ -246,7 +246,7 @@ def run_local(items: list[Item], plan: list[_Stage], run: Run) -> Iterator[Outco
     try:
         while chunks or in_flight:
             if executor is None:
-                executor = workers.executor(min(stage.workers, len(chunks)), _start_worker, (run,), os.getpid())
+                executor = processes.executor(min(stage.workers, len(chunks)), _start_worker, (run,), os.getpid())
             while chunks and len(in_flight) < stage.window and (
                 not in_flight or chunks[0][0][0] - min(c[0][0] for c in in_flight.values()) < MAX_AHEAD
             ):
@@ -306,7 +306,7 @@ def run_local(items: list[Item], plan: list[_Stage], run: Run) -> Iterator[Outco
             executor = None
     finally:
         if executor is not None:      # Ctrl-C, or the consumer stopped early
-            workers.stop(executor)
+            processes.stop(executor)
 
 
 def _last_worker_ran_out_of_memory(run: Run) -> bool:

@@ -20,7 +20,6 @@ wait their turn for a free worker.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import queue
 import signal
@@ -30,6 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import asyncio
+
+from .. import processes
 
 MAX_JOBS = 500
 ANSWER_BYTES = 4096
@@ -46,9 +47,10 @@ class Finished:
     reason_en: str = ""
 
 
-def _worker_main(conn, alarm: int) -> None:
+def _worker_main(conn, alarm: int, given: dict | None) -> None:
     # Ctrl-C on the server's terminal is the server's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    processes.settle(given)
     # A contained reader, as check and batch use (contained.py): it dies with the server,
     # and its address space is capped, so a crafted upload costs this child, never the server.
     from ..contained import enter_limits
@@ -78,7 +80,8 @@ def _worker_main(conn, alarm: int) -> None:
 class _Worker:
     def __init__(self, context, alarm: int):
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_worker_main, args=(child, alarm), daemon=True,
+        given = processes.started_in() if processes.forked(context) else None
+        self.process = context.Process(target=_worker_main, args=(child, alarm, given), daemon=True,
                                        name="perfeval-serve-worker")
         self.process.start()
         child.close()
@@ -98,7 +101,7 @@ class ScoringPool:
         self.workers, self.queue_limit, self.timeout = workers, queue_limit, timeout
         self.capacity = workers + queue_limit
         self.admitted = 0
-        self._context = multiprocessing.get_context("spawn")
+        self._context = processes.context()
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
