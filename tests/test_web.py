@@ -359,9 +359,9 @@ def test_a_worker_that_hangs_is_stopped_at_the_timeout(tmp_path, monkeypatch):
     hang_workers_on(monkeypatch, "loop.xlsx")
     root = tmp_path / "serve"
     root.mkdir()
-    with TestClient(create_app(Settings(workers=1, timeout=3, tmp_root=str(root)))) as client:
+    with TestClient(create_app(Settings(workers=1, timeout=1.5, tmp_root=str(root)))) as client:
         page = check(client, SEED, name="loop.xlsx").text
-        assert "处理超过 3 秒仍未完成" in page and '<h1 id="verdict">需要修改</h1>' in page
+        assert "处理超过 1.5 秒仍未完成" in page and '<h1 id="verdict">需要修改</h1>' in page
         assert api(client, SEED)["total_score"] == 98.0
     assert list(root.iterdir()) == []
 

@@ -260,6 +260,8 @@ def _plain_cut(data: bytes, begin: int, body: bytes, limits: Limits, percent_sty
 
 _FREE_TAGS = re.compile(rb"(?:</row>|<row(?:\s[^<>]*)?>|<c [^<>]*/>)*")   # row tags, self-closing cells
 _OPEN_ROW = re.compile(rb"<row(?:\s[^<>]*)?(?<!/)>")
+# The usual gap between two stray cells: one row closed, the next opened (a case of the rule below).
+_NEXT_ROW = re.compile(rb"</row><row(?:\s[^<>]*)?(?<!/)>")
 
 
 def _add_cut(drops: list[tuple[int, int]], data: bytes, start: int, end: int) -> None:
@@ -268,7 +270,7 @@ def _add_cut(drops: list[tuple[int, int]], data: bytes, start: int, end: int) ->
     if drops:
         last_start, last_end = drops[-1]
         gap = data[last_end:start]
-        if not gap or (_FREE_TAGS.fullmatch(gap) is not None
+        if not gap or _NEXT_ROW.fullmatch(gap) is not None or (_FREE_TAGS.fullmatch(gap) is not None
                        and gap.count(b"</row>") == len(_OPEN_ROW.findall(gap))):
             drops[-1] = (last_start, end)
             return
