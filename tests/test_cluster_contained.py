@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import clean_data, hang_workers_on, kill_workers_on
+from helpers import clean_data, hang_workers_on, kill_workers_on, local_cluster
 from perfeval_xl.batch import discover, run_batch, sandbox
 from perfeval_xl.batch.pool import score_one
 from perfeval_xl.profiles import load_profile
@@ -160,8 +160,7 @@ def test_on_a_cluster_a_file_that_hangs_or_kills_its_reader_costs_only_itself(tm
     # The worker processes inherit both hooks from this process's environment.
     hang_workers_on(monkeypatch, "b_hang.xlsx")
     kill_workers_on(monkeypatch, "c_kill.xlsx")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0", silence_logs=50) as local, \
+    with local_cluster(n_workers=1, threads_per_worker=2) as local, \
             distributed.Client(local) as client:
         workers = set(client.scheduler_info()["workers"])
         report = run_batch(discover([inbox]).paths, load_profile("national"), tmp_path / "out",

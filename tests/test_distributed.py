@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import add_legacy_and_broken, clean_data, kill_workers_on
+from helpers import add_legacy_and_broken, clean_data, kill_workers_on, local_cluster
 from perfeval_xl.batch import discover, run_batch
 from perfeval_xl.errors import UsageError
 from perfeval_xl.cli import app
@@ -23,10 +23,7 @@ distributed = pytest.importorskip("distributed", reason='the Dask path needs "di
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address="127.0.0.1:0", silence_logs=50,
-    ) as local:
+    with local_cluster(n_workers=2, threads_per_worker=1) as local:
         yield local.scheduler_address
 
 
@@ -99,8 +96,7 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, monkeypatch
     inbox = make_inbox(tmp_path)     # as before: this test is left exactly as it was
     # The worker processes inherit the hook from this process's environment.
     kill_workers_on(monkeypatch, "project1.xlsx")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0", silence_logs=50) as local:
+    with local_cluster(n_workers=2, threads_per_worker=1) as local:
         report = run_batch(discover([inbox]).paths, load_profile("national"), tmp_path / "out",
                            scheduler=local.scheduler_address)
     assert (report.scored, report.failed) == (5, 4)

@@ -6,7 +6,7 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
-from helpers import SEED, clean_data
+from helpers import SEED, clean_data, local_cluster
 from perfeval_xl.batch import run_batch
 from perfeval_xl.batch.outputs import REPORT_DIR, REPORT_MANIFEST_NAME
 from perfeval_xl.cli import app
@@ -112,13 +112,12 @@ def test_batch_cli_reports_option(tmp_path, build):
 
 @pytest.mark.slow
 def test_batch_reports_from_a_dask_cluster_are_those_of_a_local_run(tmp_path, build, national):
-    distributed = pytest.importorskip("distributed", reason='the Dask path needs "distributed" (pip install -e ".[dask]")')
+    pytest.importorskip("distributed", reason='the Dask path needs "distributed" (pip install -e ".[dask]")')
     data = clean_data()
     data["project"]["项目名称"] = "道路养护"
     paths = [str(build()), str(build(data)), str(build())]
     run_batch(paths, national, tmp_path / "local", workers=1, reports=True)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0", silence_logs=50) as cluster:
+    with local_cluster(n_workers=1, threads_per_worker=1) as cluster:
         run_batch(paths, national, tmp_path / "dask", scheduler=cluster.scheduler_address, reports=True)
     local = {p.name: p.read_bytes() for p in (tmp_path / "local" / REPORT_DIR).iterdir()}
     remote = {p.name: p.read_bytes() for p in (tmp_path / "dask" / REPORT_DIR).iterdir()}

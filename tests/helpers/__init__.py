@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -134,3 +135,23 @@ def hang_workers_on(monkeypatch, name: str) -> None:
     """Worker processes started from now on hang on a file called `name`: a batch worker spins in C code,
     a check-page worker sleeps (see helpers/killer/sitecustomize.py)."""
     _hook(monkeypatch, HANG_HOOK, name)
+
+
+
+@contextmanager
+def local_cluster(**options):
+    """A Dask LocalCluster of worker processes on 127.0.0.1.
+
+    Its workers are forked from the fork server, as distributed's own test
+    suite has them, rather than spawned (a spawned Dask worker spends about a
+    second importing distributed); where there is no fork server, spawned.
+    """
+    import multiprocessing
+
+    import dask
+    import distributed
+
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with dask.config.set({"distributed.worker.multiprocessing-method": method}), distributed.LocalCluster(
+            processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=50, **options) as cluster:
+        yield cluster
