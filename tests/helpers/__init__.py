@@ -109,13 +109,30 @@ hooks_set = False
 
 def stop_fork_server() -> None:
     """The batch pool's workers are forked from a server started once per process with the
-    environment of that moment (perfeval_xl/batch/pool.py): stopped, the next pool starts a new
-    one, which loads the hooks (or no longer does)."""
+    environment of that moment (perfeval_xl/processes.py): let go of it, and the next pool starts a
+    new one, which loads the hooks (or no longer does).
+
+    Not multiprocessing's own ForkServer._stop, which waits for the server to end: a server ends when
+    the last process holding its "alive" pipe does, and the workers of a Dask cluster still running
+    (helpers.local_cluster) hold one. The old server ends with them.
+    """
+    import os
     from multiprocessing import forkserver
 
     server = getattr(forkserver, "_forkserver", None)
-    if server is not None and hasattr(server, "_stop"):
-        server._stop()
+    if server is None or not hasattr(server, "_forkserver_alive_fd"):
+        return
+    with server._lock:
+        if server._forkserver_pid is None:
+            return
+        os.close(server._forkserver_alive_fd)
+        address = server._forkserver_address
+        server._forkserver_alive_fd = server._forkserver_address = server._forkserver_pid = None
+    if isinstance(address, str) and not address.startswith("\0"):
+        try:
+            os.unlink(address)
+        except OSError:
+            pass
 
 
 def annex_samples():
