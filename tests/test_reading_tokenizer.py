@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 import struct
-import subprocess
 import zipfile
 from decimal import Decimal as D
 from pathlib import Path
@@ -50,13 +49,6 @@ def clean(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("tok") / "clean.xlsx"
     write_intake(path, clean_data())
     return path
-
-
-@pytest.fixture(scope="module")
-def lo_profile(tmp_path_factory) -> str:
-    """One LibreOffice user profile for the conversions of this module (a fresh profile costs
-    about 1.5 s to set up); the calls are sequential within a test process."""
-    return f"-env:UserInstallation=file://{tmp_path_factory.mktemp('lo-profile')}"
 
 
 def part_of(path: Path, sheet: str) -> str:
@@ -266,7 +258,7 @@ def test_percent_styles_as_wps_writes_them():
     assert percent_styles(WPS_STYLES) == frozenset({"1", "2", "3", "5"})
 
 
-def test_percent_styles_of_openpyxl_xlsxwriter_and_libreoffice(tmp_path, lo_profile):
+def test_percent_styles_of_openpyxl_xlsxwriter_and_libreoffice(tmp_path):
     import shutil
 
     import openpyxl
@@ -294,12 +286,12 @@ def test_percent_styles_of_openpyxl_xlsxwriter_and_libreoffice(tmp_path, lo_prof
     assert percent_cells(tmp_path / "xlsxwriter.xlsx") == {(0, 0), (1, 1)}
 
     if shutil.which("soffice"):
+        from helpers.lo_batch import convert
+
         out = tmp_path / "lo"
-        subprocess.run(["soffice", "--headless", lo_profile, "--convert-to", "ods",
-                        "--outdir", str(out), str(tmp_path / "openpyxl.xlsx")], check=True, capture_output=True, timeout=120)
-        subprocess.run(["soffice", "--headless", lo_profile, "--convert-to", "xlsx",
-                        "--outdir", str(out / "x"), str(out / "openpyxl.ods")], check=True, capture_output=True, timeout=120)
-        assert percent_cells(out / "x" / "openpyxl.xlsx") == {(0, 0), (1, 1)}
+        (ods,) = convert([tmp_path / "openpyxl.xlsx"], "ods", out, recalc=False)
+        (xlsx,) = convert([ods], "xlsx", out / "x", recalc=False)
+        assert percent_cells(xlsx) == {(0, 0), (1, 1)}
 
 
 def test_unreadable_styles_give_a_finding_not_a_silent_score(clean, tmp_path, national):
@@ -389,7 +381,7 @@ def test_measured_extent_is_calamines(body):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice makes the .xls")
-def test_xls_sst_string_on_a_sheet_not_read_is_too_complex(clean, tmp_path, lo_profile):
+def test_xls_sst_string_on_a_sheet_not_read_is_too_complex(clean, tmp_path):
     """One 32,767-character string in 1,000 cells of 填报说明, saved as .xls by LibreOffice:
     calamine would copy it into every cell of a sheet perfeval does not even read.
 
@@ -409,9 +401,10 @@ def test_xls_sst_string_on_a_sheet_not_read_is_too_complex(clean, tmp_path, lo_p
     })
     with zipfile.ZipFile(tmp_path / "notes.xlsx") as archive:    # what openpyxl would have made: 1,000 cells of it
         assert archive.read(notes).count(b'<v>%d</v>' % index) == 1000
-    subprocess.run(["soffice", "--headless", lo_profile, "--convert-to", "xls",
-                    "--outdir", str(tmp_path / "out"), str(tmp_path / "notes.xlsx")], check=True, capture_output=True, timeout=180)
-    report = in_child(tmp_path / "out" / "notes.xls")
+    from helpers.lo_batch import convert
+
+    (xls,) = convert([tmp_path / "notes.xlsx"], "xls:MS Excel 97", tmp_path / "out", recalc=False)
+    report = in_child(xls)
     assert report["failure"] == "file-too-complex", report
 
 
