@@ -409,3 +409,24 @@ def test_the_report_read_back_scores_what_its_intake_scored(name, tmp_path, nati
         assert back.total_score == result.total_score
         assert back.budget.score == result.budget.score
         assert [(i.indicator.name, i.score) for i in back.indicators] == [(i.indicator.name, i.score) for i in result.indicators]
+
+
+# CT_TblPr's and CT_TcPr's sequences (ECMA-376 Part 1, 17.4.59 and 17.4.70): Word reads the properties
+# of a table and of a cell in this order only, each at most once.
+TBL_PR = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+          "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook"]
+TC_PR = ["cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
+         "tcFitText", "vAlign", "hideMark"]
+
+
+@pytest.mark.parametrize("name", SAMPLE_FILES)
+def test_table_and_cell_properties_in_schema_order(name):
+    _, data = _scored(name)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        body = archive.read("word/document.xml").decode("utf-8")
+    for tag, order in (("tblPr", TBL_PR), ("tcPr", TC_PR)):
+        blocks = re.findall(rf"<w:{tag}>(.*?)</w:{tag}>", body)
+        assert blocks, tag
+        for block in blocks:
+            children = re.findall(r"<w:(\w+)[ />]", block)
+            assert children == sorted(children, key=order.index) and len(children) == len(set(children)), (tag, children)

@@ -258,8 +258,7 @@ class Draft:
         table = self.doc.add_table(rows=0, cols=len(widths_mm))
         table._tbl.tblStyle_val = self._ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        _fixed_layout(table)
+        table.autofit = False     # <w:tblLayout w:type="fixed"/>, in its place in w:tblPr
         for c, width in enumerate(widths_mm):
             table.columns[c].width = Mm(width)    # tblGrid: what LibreOffice and WPS lay out by
         merges = list(spans)
@@ -357,13 +356,6 @@ def _cell_model(width_mm: float, style_id: str, *, left: bool, keep: bool, marke
     return cell._tc
 
 
-def _fixed_layout(table) -> None:
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-
-
 def _row_props(row, *, header: bool) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     keep = OxmlElement("w:cantSplit")
@@ -373,12 +365,17 @@ def _row_props(row, *, header: bool) -> None:
         tr_pr.append(repeat)
 
 
+# What may follow w:shd in w:tcPr (CT_TcPr's sequence): Word reads the properties in this order only.
+_AFTER_SHADING = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark",
+                  "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange")
+
+
 def _shade(cell, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
+    cell._tc.get_or_add_tcPr().insert_element_before(shading, *_AFTER_SHADING)
 
 
 def _fixed_zip(data: bytes, created: dt.datetime) -> bytes:
