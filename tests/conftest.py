@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+# SPEED, tests only: keep the compiled test modules (pytest caches its rewritten asserts only when
+# bytecode may be written) and the package's, which every Python started by a test (the CLI in a
+# subprocess, the fork server, a Dask worker) then reads instead of compiling the package again.
+# PYTHONDONTWRITEBYTECODE, set on some machines, would otherwise have every process compile all of it.
+sys.dont_write_bytecode = False
 
 import pytest
 from helpers import clean_data
