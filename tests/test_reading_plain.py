@@ -304,6 +304,24 @@ def test_a_part_larger_than_the_quick_bound_is_measured_cell_by_cell():
     assert (quick.rows, quick.cols) == (QUICK_MAX_BYTES // 40 - 1, 2) and len(quick.drops) == 1
 
 
+def test_the_cell_by_cell_pass_counts_what_it_keeps_as_the_parser_does():
+    # Past the limits, numbers and shared strings take _plain_cut's short way: the kept ones counted
+    # (shared references, percent marks), an empty <v> holding nothing, the stray ones cut.
+    limits = Limits(max_rows=3, max_cols=12)
+    body = (b'<row r="1"><c r="A1" t="s"><v>4</v></c><c r="B1" s="1"><v>0.5</v></c><c r="C1" t="s"><v></v></c>'
+            b'<c r="D1"><v></v></c></row><row r="2"><c r="A2" s="3" t="s"><v>4</v></c><c r="M2"><v>1</v></c></row>'
+            b'<row r="9"><c r="B9" t="s"><v>7</v></c></row><row r="10"><c r="C10"><v>2</v></c></row>')
+    data = _sheet(body)
+    quick = plain_scan(data, "sheet", limits, STYLES)
+    full = scan_sheet(data, "sheet", limits, STYLES, quick=False)
+    assert quick is not None and _measure(quick) == _measure(full)
+    assert (quick.rows, quick.cols) == (10, 13)
+    assert dict(quick.shared) == {b"4": 2} and quick.percent == {(0, 1), (1, 0)}
+    # M2 and the two stray rows after it, one range (the rows between closed as they were opened).
+    (start, end), = quick.drops
+    assert data[start:end] == b'<c r="M2"><v>1</v></c></row><row r="9"><c r="B9" t="s"><v>7</v></c></row><row r="10"><c r="C10"><v>2</v></c>'
+
+
 # --- cases found by a hostile review of the quick pass ------------------------------------
 
 

@@ -245,9 +245,30 @@ def _plain_cut(data: bytes, begin: int, body: bytes, limits: Limits, percent_sty
     rows, so that a million stray rows are one range)."""
     scan = SheetScan()
     tags = _other_tags(body)
+    max_rows, max_cols = limits.max_rows, limits.max_cols
+    percent = {style.encode() for style in percent_styles}
     for match in _CELL.finditer(body):
         cell = match.groups(b"")
+        letters, digits, style, kind, formula, value, inline = cell
         tags += _cell_tags(cell)
+        if not formula and not inline and value and (not kind or kind == b"s"):
+            # SPEED: a number or a shared string, as nearly every cell is (plain_scan's rule).
+            if value == b"<v></v>":
+                continue                           # holds nothing
+            row = int(digits) - 1
+            col = letters[0] - 65 if len(letters) == 1 else _column(letters)
+            if row >= scan.rows:
+                scan.rows = row + 1
+            if col >= scan.cols:
+                scan.cols = col + 1
+            if row >= max_rows or col >= max_cols:
+                _add_cut(scan.drops, data, begin + match.start(), begin + match.end())
+                continue
+            if kind:
+                scan.shared[value[3:-4]] += 1
+            if style in percent:
+                scan.percent.add((row, col))
+            continue
         taken = _take(scan, limits, cell, percent_styles, encoding)
         if taken is None:
             return None
