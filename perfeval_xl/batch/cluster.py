@@ -36,7 +36,7 @@ from .. import __version__
 from ..errors import UsageError
 from ..profiles import Profile
 from ..reading.preflight import DEFAULT_LIMITS, Limits
-from ..writers.annex import Layout, load_layout
+from ..writers.annex import Layout
 from ..writers.files import creation_time
 from .pool import (DIED, DIED_EN, MAX_AHEAD, MAX_CHUNK, NO_FILES, Files, Item, Outcome, crashed, died, out_of_memory,
                    outcome_of, score_one, stage_files, timed_out)
@@ -46,7 +46,7 @@ from .sandbox import MEMORY, OK, TIMEOUT, score_contained
 CONNECT_TIMEOUT = 30
 
 
-def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, staging: Path,
+def run_on_cluster(items: list[Item], profile: Profile, layout: Layout, staging: Path,
                    address: str, reports: bool = False, limits: Limits = DEFAULT_LIMITS) -> Iterator[Outcome]:
     """An Outcome for every (index, path), in the order they finish; each Annex into staging/{index}.xlsx.
 
@@ -66,7 +66,7 @@ def run_on_cluster(items: list[Item], profile: Profile, layout: Layout | None, s
     except BaseException:
         client.close()
         raise
-    return _scored(client, threads, items, profile, load_layout(layout), staging, reports, limits)
+    return _scored(client, threads, items, profile, layout, staging, reports, limits)
 
 
 def _scored(client, threads: int, items: list[Item], profile: Profile, layout: Layout, staging: Path,

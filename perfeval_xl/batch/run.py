@@ -99,6 +99,9 @@ def run_batch(
     project's 自评报告 into DIR/reports/, staged and committed like the Annexes.
     """
     started = time.monotonic()
+    # Loaded here, once, for every worker, local or on a cluster: each is handed it rather than
+    # reading the template itself (openpyxl's import and the read cost a worker about 0.26 s of CPU).
+    layout = load_layout(layout)
     out_dir = Path(out_dir)
     refuse_inputs_among_outputs(paths, out_dir)
     if reports:
@@ -128,9 +131,7 @@ def run_batch(
 
                 finished = run_on_cluster(list(enumerate(paths)), profile, layout, staging, scheduler, reports, limits)
             else:
-                # Loaded here, once: each worker is handed it rather than reading the template itself
-                # (openpyxl's import and the read cost a worker about 0.26 s of CPU).
-                run = Run(profile, str(staging), load_layout(layout), limits, reports)
+                run = Run(profile, str(staging), layout, limits, reports)
                 finished = run_local(list(enumerate(paths)), plan(max(1, workers or default_workers()), len(paths)), run)
             outcomes = in_order(finished, arrived)
             with _disk_errors(out_dir):
