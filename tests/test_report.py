@@ -430,3 +430,23 @@ def test_table_and_cell_properties_in_schema_order(name):
         for block in blocks:
             children = re.findall(r"<w:(\w+)[ />]", block)
             assert children == sorted(children, key=order.index) and len(children) == len(set(children)), (tag, children)
+
+
+@pytest.mark.parametrize("text", ["", "一行", "  前后有空格  ", "甲\t乙", "\t", "第一行\n\n第三行 ", "a\r\nb\rc", "行尾\n",
+                                  "=SUM(A1) <一> & \"引号\"", "\u3000全角空格\u3000"])
+def test_a_paragraph_s_text_is_the_xml_python_docx_writes_for_it(text):
+    """word._text takes a short way for lines without a tab: the XML is what add_run and add_break make."""
+    from docx.oxml.xmlchemy import serialize_for_reading
+
+    from perfeval_xl.writers.report.word import _text
+
+    document = docx.Document()
+    ours, theirs = document.add_paragraph(), document.add_paragraph()
+    _text(ours, text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for index, line in enumerate(lines):
+        run = theirs.add_run(line)
+        if index < len(lines) - 1:
+            run.add_break()
+    assert serialize_for_reading(ours._p) == serialize_for_reading(theirs._p)
+    assert ours.text == text.replace("\r\n", "\n").replace("\r", "\n")

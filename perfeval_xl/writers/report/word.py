@@ -315,10 +315,19 @@ class Draft:
 def _text(paragraph, text: str) -> None:
     """Text with its line breaks kept as breaks (department text exactly as typed)."""
     lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    p = paragraph._p
     for index, line in enumerate(lines):
-        run = paragraph.add_run(line)
+        if "\t" in line:
+            run = paragraph.add_run(line)       # python-docx turns each tab into a <w:tab/>
+            r = run._r
+        else:
+            # SPEED: what add_run(line) makes (a w:r holding one w:t), without its
+            # search for the run's old content and its walk over every character.
+            r = p.add_r()
+            if line:
+                r.add_t(line)
         if index < len(lines) - 1:
-            run.add_break()
+            r.add_br()
 
 
 # SPEED: python-docx places each property element by searching the element's
