@@ -123,3 +123,45 @@ def test_batch_reports_from_a_dask_cluster_are_those_of_a_local_run(tmp_path, bu
     remote = {p.name: p.read_bytes() for p in (tmp_path / "dask" / REPORT_DIR).iterdir()}
     assert len(local) == 4 and CLEAN_REPORT.replace(".docx", " (2).docx") in local    # three reports and the list
     assert remote == local
+
+
+def test_a_report_run_again_over_its_own_folder_does_not_read_its_drafts(tmp_path, build):
+    """`perfeval report DIR -o DIR` twice: the drafts beside their spreadsheets are skipped and said so,
+    not read as projects of their own (which wrote `… (2).docx` next to each on every rerun)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    clean = build(name="clean.xlsx")
+    (inbox / "clean.xlsx").write_bytes(clean.read_bytes())
+    first = runner.invoke(app, ["report", str(inbox), "-o", str(inbox)])
+    assert first.exit_code == 0 and "1 个文件：写出报告 1 份，失败 0" in first.stdout
+    written = (inbox / CLEAN_REPORT).read_bytes()
+    again = runner.invoke(app, ["report", str(inbox), "-o", str(inbox)])
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in inbox.iterdir()) == sorted(["clean.xlsx", CLEAN_REPORT])
+    assert (inbox / CLEAN_REPORT).read_bytes() == written
+    assert "1 个文件：写出报告 1 份，失败 0" in again.stdout
+    assert (f"perfeval: 已跳过 {inbox / CLEAN_REPORT}：是本程序根据 {inbox / 'clean.xlsx'} 写出的报告初稿"
+            in again.stderr)
+
+
+def test_a_batch_scores_a_project_once_when_its_draft_lies_beside_it(tmp_path, build):
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    (inbox / "clean.xlsx").write_bytes(build().read_bytes())
+    assert runner.invoke(app, ["report", str(inbox / "clean.xlsx"), "-o", str(inbox / "sub")]).exit_code == 0
+    result = runner.invoke(app, ["batch", str(inbox), "-o", str(tmp_path / "out"), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 个文件：评分 1 个项目" in result.stdout
+    assert f"已跳过 {inbox / 'sub' / CLEAN_REPORT}：" in result.stderr
+    # Named on its own, a draft is read: the user asked for it.
+    named = runner.invoke(app, ["batch", str(inbox), str(inbox / "sub" / CLEAN_REPORT), "-o", str(tmp_path / "out2"),
+                                "-w", "1"])
+    assert named.exit_code == 0 and "2 个文件：评分 2 个项目" in named.stdout and "已跳过" not in named.stderr
+
+
+def test_a_draft_whose_spreadsheet_is_not_among_the_inputs_is_read(tmp_path, build):
+    drafts = tmp_path / "drafts"
+    assert runner.invoke(app, ["report", str(build()), "-o", str(drafts)]).exit_code == 0
+    result = runner.invoke(app, ["batch", str(drafts), "-o", str(tmp_path / "out"), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 个文件：评分 1 个项目" in result.stdout and "已跳过" not in result.stderr

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from ..reading.grid import SUPPORTED_SUFFIXES
+from ..reading.grid import SUPPORTED_SUFFIXES, WORD_SUFFIXES
+from ..reading.preflight import DEFAULT_LIMITS
 
 LOCK_PREFIX = "~$"
 
@@ -19,6 +20,9 @@ class Discovery:
     # open the file, and how its record and the summary name it.
     paths: list[str]
     unreadable: list[str] = field(default_factory=list)   # what could not be listed
+    # (draft, source): a report perfeval wrote from `source`, found in a
+    # folder beside that same source, and so not read (see own_drafts).
+    drafts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_candidate(name: str) -> bool:
@@ -45,21 +49,25 @@ def _path_key(path: str) -> tuple[str, ...]:
 
 
 def discover(inputs: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()) -> Discovery:
-    """Every spreadsheet under `inputs`, sorted by path, each once.
+    """Every spreadsheet and Word report under `inputs`, sorted by path, each once.
 
-    Folders are searched recursively for .xlsx .xlsm .xls .ods, skipping
-    `~$` lock files, hidden files and folders, and the `exclude` files and
-    folders (our own outputs). A file named on its own is taken as it is:
-    the user asked for it, and if it is no spreadsheet its record says so.
+    Folders are searched recursively for .xlsx .xlsm .xls .ods .docx .docm
+    .doc, skipping `~$` lock files, hidden files and folders, the `exclude`
+    files and folders (our own outputs), and the draft reports this program
+    wrote from a spreadsheet that is itself among the inputs (own_drafts). A
+    file named on its own is taken as it is: the user asked for it, and if it
+    is no spreadsheet its record says so.
     """
     excluded = {os.path.realpath(path) for path in exclude}
     excluded_names = {os.path.basename(path) for path in excluded}
     found: list[str] = []
     unreadable: list[str] = []
+    named: set[str] = set()
     for given in inputs:
         given = str(Path(given))
         if not os.path.isdir(given):
             found.append(given)
+            named.add(given)
             continue
         stack = [given]
         while stack:
@@ -89,4 +97,46 @@ def discover(inputs: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()
         if real not in seen:
             seen.add(real)
             unique.append(path)
-    return Discovery(unique, unreadable)
+    drafts = own_drafts([path for path in unique if path not in named], unique)
+    skipped = {draft for draft, _ in drafts}
+    return Discovery([path for path in unique if path not in skipped], unreadable, drafts)
+
+
+def own_drafts(listed: list[str], inputs: list[str]) -> list[tuple[str, str]]:
+    """(draft, source) for each Word file in `listed` that is a report this program
+    wrote (`perfeval report`, `batch --reports`) from a spreadsheet in `inputs`.
+
+    Such a draft is the same project as its source: read beside it, it would
+    be scored twice, and `perfeval report DIR -o DIR` run again would write
+    its report of its own report, as `… (2).docx`. The draft names its source
+    by the SHA-256 in its core properties; the spreadsheets are hashed only
+    when a listed Word file carries one.
+    """
+    from ..writers.report.names import IDENTIFIER_PREFIX, source_of
+
+    claims: dict[str, list[str]] = {}
+    for path in listed:
+        if path.lower().endswith(WORD_SUFFIXES):
+            identifier = source_of(Path(path))
+            if identifier and identifier.startswith(IDENTIFIER_PREFIX):
+                claims.setdefault(identifier[len(IDENTIFIER_PREFIX):].lower(), []).append(path)
+    if not claims:
+        return []
+    drafts = []
+    for path in inputs:
+        if path.lower().endswith(WORD_SUFFIXES) or not claims:
+            continue
+        sha256 = _sha256(path)
+        for draft in claims.pop(sha256, []) if sha256 else []:
+            drafts.append((draft, path))
+    return sorted(drafts, key=lambda pair: _path_key(pair[0]))
+
+
+def _sha256(path: str) -> str | None:
+    """The file's SHA-256 as its record gives it; None for one too large to be read, or not readable."""
+    from ..evaluate import sha256_of
+
+    try:
+        return sha256_of(Path(path)) if os.path.getsize(path) <= DEFAULT_LIMITS.max_file_bytes else None
+    except OSError:
+        return None

@@ -11,13 +11,13 @@ import typer
 from .app import app
 from .common import (
     LayoutOption, ProfileOption, StrictOption, console, load_layout_option, load_profile_option, marks,
-    name_list, require_inputs, require_out_dir,
+    name_list, require_inputs, require_out_dir, say_skipped,
 )
 
 @app.command()
 def batch(
     inputs: Annotated[list[Path], typer.Argument(
-        help="填报表文件或文件夹（文件夹中递归查找 .xlsx .xlsm .xls .ods）。", show_default=False,
+        help="填报表文件或文件夹（文件夹中递归查找 .xlsx .xlsm .xls .ods 和 Word 报告 .docx .docm .doc）。", show_default=False,
         metavar="文件或文件夹…")],
     out_dir: Annotated[Path, typer.Option(
         "--output-dir", "-o", metavar="文件夹",
@@ -46,7 +46,6 @@ def batch(
     from ..batch import discover, output_paths, run_batch
     from ..batch.outputs import report_dir
     from ..errors import Interrupted, UsageError
-    from ..text import printable_path
 
     if workers is not None and workers < 1:
         raise UsageError(f"--workers 应为不小于 1 的整数，而不是 {workers}")
@@ -57,8 +56,7 @@ def batch(
     rules = load_profile_option(profile)
     annex_layout = load_layout_option(layout)
     found = discover(inputs, exclude=(*output_paths(out_dir), report_dir(out_dir)))
-    for folder in found.unreadable:
-        typer.echo(f"perfeval: 无法读取 {printable_path(str(folder))}，已跳过", err=True)
+    say_skipped(found)
     if not found.paths:
         raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
     err = console(stderr=True)

@@ -26,6 +26,17 @@ OutDirOption = Annotated[Path, typer.Option("--output-dir", "-o", metavar="文�
 SPREADSHEETS = ".xlsx .xlsm .xls .ods"
 
 
+def say_skipped(found) -> None:
+    """On stderr, what discovery left out and why: folders it could not list, and our own drafts."""
+    from ..text import printable_path
+
+    for folder in found.unreadable:
+        typer.echo(f"perfeval: 无法读取 {printable_path(str(folder))}，已跳过", err=True)
+    for draft, source in found.drafts:
+        typer.echo(f"perfeval: 已跳过 {printable_path(draft)}：是本程序根据 {printable_path(source)} 写出的报告初稿，"
+                   f"与它是同一项目（要读取这份报告，请单独给出这个文件）", err=True)
+
+
 def load_profile_option(name: str):
     """The scoring profile; a bad one is a ProfileError, a usage error."""
     from ..profiles import load_profile

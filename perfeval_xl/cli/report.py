@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import ProfileOption, failure_line, load_profile_option
+from .common import ProfileOption, failure_line, load_profile_option, say_skipped
 
 
 @app.command()
 def report(
     inputs: Annotated[list[Path], typer.Argument(
-        help="一个或多个填报表，或包含填报表的文件夹（递归查找 xlsx、xlsm、xls、ods）。", exists=True,
+        help="一个或多个填报表，或包含填报表的文件夹（递归查找 xlsx、xlsm、xls、ods 和 Word 报告 docx、docm、doc）。", exists=True,
         show_default=False, metavar="INPUT")],
     out_dir: Annotated[Path, typer.Option(
         "--output-dir", "-o", file_okay=False, metavar="DIR", help="报告写入的文件夹（默认：当前文件夹）。")] = Path("."),
@@ -32,8 +32,7 @@ def report(
 
     rules = load_profile_option(profile)
     found = discover(inputs)
-    for folder in found.unreadable:
-        typer.echo(f"perfeval: 无法读取 {folder}，已跳过", err=True)
+    say_skipped(found)
     if not found.paths:
         raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
     names = ReportNames(out_dir, [Path(path) for path in found.paths])

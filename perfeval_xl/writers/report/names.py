@@ -10,6 +10,7 @@ its name, and the new report becomes `… (2).docx`.
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -27,7 +28,19 @@ def identifier_of(sha256: str) -> str:
 def source_of(path: Path) -> str | None:
     """The identifier a report at `path` carries, or None when it is not a report we can read."""
     try:
-        with zipfile.ZipFile(path) as package:
+        # O_NONBLOCK: a FIFO put in the file's place must not block the open.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            return _identifier(handle)
+    except OSError:
+        return None
+
+
+def _identifier(handle) -> str | None:
+    try:
+        with zipfile.ZipFile(handle) as package:
             info = package.getinfo("docProps/core.xml")
             if info.file_size > _CORE_LIMIT:
                 return None
