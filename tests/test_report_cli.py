@@ -165,3 +165,34 @@ def test_a_draft_whose_spreadsheet_is_not_among_the_inputs_is_read(tmp_path, bui
     result = runner.invoke(app, ["batch", str(drafts), "-o", str(tmp_path / "out"), "-w", "1"])
     assert result.exit_code == 0, result.output
     assert "1 个文件：评分 1 个项目" in result.stdout and "已跳过" not in result.stderr
+
+
+def test_a_workbook_of_two_annex_forms_gets_a_report_for_each_project(tmp_path):
+    from helpers import SAMPLES
+
+    two = SAMPLES / "附件表单" / "某县住房和城乡建设局" / "2023_住建局项目自评表（两个项目）.xlsx"
+    result = runner.invoke(app, ["report", str(two), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "2023_某县住房和城乡建设局_城市道路照明设施维护_绩效自评报告.docx",
+        "2023_某县住房和城乡建设局_城镇老旧小区改造项目_绩效自评报告.docx",
+    ]
+    assert "1 个文件：写出报告 2 份，失败 0" in result.stdout
+    titles = {docx.Document(path).paragraphs[0].text for path in tmp_path.iterdir()}
+    assert titles == {"城市道路照明设施维护绩效自评报告", "城镇老旧小区改造项目绩效自评报告"}
+
+
+def test_report_reads_each_file_in_a_contained_child(tmp_path, monkeypatch, build):
+    """A reader that aborts (as a crashing library would) costs its file a line, not the command."""
+    import os
+
+    import perfeval_xl.evaluate as evaluate_module
+
+    clean = build()
+    monkeypatch.setattr(evaluate_module, "read_forms_data", lambda *args, **kwargs: os.abort())
+    result = runner.invoke(app, ["report", str(clean), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"✗ {clean}: 处理该文件时程序异常终止（读取进程异常退出（SIGABRT），文件可能过于复杂或已损坏），"
+                             "未能评分；其他文件不受影响 (worker-crashed)\n")
+    assert "1 个文件：写出报告 0 份，失败 1" in result.stdout
+    assert not (tmp_path / "out").exists()

@@ -22,11 +22,11 @@ def report(
 ) -> None:
     """为每个项目写出绩效自评报告初稿（Word .docx）：一至三部分和附件1由评分结果生成，四至六部分留待单位填写。
 
-    文件名为“年度_主管部门_项目名称_绩效自评报告.docx”；同名文件若来自另一个填报表，不会被覆盖，而是加上“ (2)”。
+    一个文件含多个项目（几张附件1 表）时，每个项目一份。文件名为“年度_主管部门_项目名称_绩效自评报告.docx”；同名文件若来自另一个填报表，不会被覆盖，而是加上“ (2)”。
     """
     from ..batch import discover
     from ..errors import UsageError
-    from ..evaluate import evaluate_file
+    from ..evaluate import evaluate_path
     from ..writers.files import atomic_write
     from ..writers.report import ReportNames, render_report, report_filename
 
@@ -38,19 +38,21 @@ def report(
     names = ReportNames(out_dir, [Path(path) for path in found.paths])
     written = failed = 0
     for path in found.paths:
-        result = evaluate_file(path, rules)
-        if result.failure is not None:
-            failed += 1
-            typer.echo(f"✗ {failure_line(result)}", err=True)
-            continue
-        target = names.claim(report_filename(result), result.source_sha256)
-        try:
-            atomic_write(target, render_report(result))
-        except OSError as exc:
-            failed += 1
-            typer.echo(f"perfeval: 无法写出 {target}：{exc.strerror or exc}（文件是否正在 Word/WPS 中打开？）", err=True)
-            continue
-        written += 1
-        typer.echo(f"已写出：{target}（核算总分 {result.total_score}，{result.grade}）")
+        # Read in a child process within the memory and time limits (contained.py), as check and
+        # score read; a workbook of several Annex forms holds several projects: a report each.
+        for result in evaluate_path(path, rules, contained=True):
+            if result.failure is not None:
+                failed += 1
+                typer.echo(f"✗ {failure_line(result)}", err=True)
+                continue
+            target = names.claim(report_filename(result), result.source_sha256)
+            try:
+                atomic_write(target, render_report(result))
+            except OSError as exc:
+                failed += 1
+                typer.echo(f"perfeval: 无法写出 {target}：{exc.strerror or exc}（文件是否正在 Word/WPS 中打开？）", err=True)
+                continue
+            written += 1
+            typer.echo(f"已写出：{target}（核算总分 {result.total_score}，{result.grade}）")
     typer.echo(f"{len(found.paths)} 个文件：写出报告 {written} 份，失败 {failed}")
     raise typer.Exit(int(failed > 0))
