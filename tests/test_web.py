@@ -64,7 +64,7 @@ def api(client, path: Path, name: str | None = None) -> dict:
 
 
 def links(page: str) -> dict[str, str]:
-    return dict(re.findall(r'id="(annex|record)-link" href="([^"]+)"', page))
+    return dict(re.findall(r'id="(annex\d*|record)-link" href="([^"]+)"', page))
 
 
 def cells(page: str, table: str) -> list[list[str]]:
@@ -106,34 +106,66 @@ def sample_files() -> list[Path]:
 def test_every_sample_gets_the_score_the_cli_gives(server, path):
     client, _, _ = server
     key = path.relative_to(SAMPLES).as_posix()
-    projects = [name for name in EXPECTED if name.startswith(key + "#")]
-    key = projects[0] if projects else key      # a file of several projects: the page shows the first
-    record = api(client, path)
+    # A file of several projects (one Annex form a sheet): every one, in the sheets' order.
+    keys = [name for name in EXPECTED if name.startswith(key + "#")] or [key]
+    answer = api(client, path)
     page = check(client, path)
     assert page.status_code == 200
-    if key not in EXPECTED:            # the damaged workbook: a failure with its reason
-        assert record["error"]["code"] == "file-unreadable"
+    if key not in EXPECTED and len(keys) == 1:            # the damaged workbook: a failure with its reason
+        assert answer["error"]["code"] == "file-unreadable"
         assert '<h1 id="verdict">需要修改</h1>' in page.text
         assert CATALOGUE["file-unreadable"].fix in page.text
         return
-    expected = EXPECTED[key]
-    assert record["total_score"] == expected["total_score"]
-    assert record["grade"] == expected["grade"]
-    errors = sorted({p["code"] for p in record["problems"] if p["severity"] == "error"})
-    assert errors == sorted(expected["error_codes"])
-    verdict = "需要修改" if errors else "可以提交"
-    assert f'<h1 id="verdict">{verdict}</h1>' in page.text
-    assert f'<b id="total">{expected["total_score"]:.2f}</b>' in page.text
-    unverified = [row["row"] for row in record["indicators"] if not row["verified"]]
-    assert unverified == expected["unverified_rows"]
-    assert page.text.count('<span class="tag warning">未核实</span>') == len(unverified)
-    # The outputs wait for download; fetch them so that nothing is left behind.
+    records = answer if len(keys) > 1 else [answer]        # the API answers an array for several projects
+    assert isinstance(answer, list) == (len(keys) > 1) and len(records) == len(keys)
+    any_errors = False
     found = links(page.text)
-    annex = client.get(found["annex"])
-    assert annex.status_code == 200 and annex.headers["content-type"] == XLSX
-    assert "项目支出绩效自评表" in openpyxl.load_workbook(io.BytesIO(annex.content)).sheetnames
+    assert sorted(found) == sorted(["record", "annex", *[f"annex{n}" for n in range(2, len(keys) + 1)]])
+    for number, (key, record) in enumerate(zip(keys, records), 1):
+        expected = EXPECTED[key]
+        suffix = "" if number == 1 else f"-{number}"
+        assert record["total_score"] == expected["total_score"]
+        assert record["grade"] == expected["grade"]
+        errors = sorted({p["code"] for p in record["problems"] if p["severity"] == "error"})
+        assert errors == sorted(expected["error_codes"])
+        any_errors |= bool(errors)
+        assert f'<b id="total{suffix}">{expected["total_score"]:.2f}</b>' in page.text
+        unverified = [row["row"] for row in record["indicators"] if not row["verified"]]
+        assert unverified == expected["unverified_rows"]
+        shown = [row[0] for row in cells(page.text, f"findings{suffix}")] if record["problems"] else []
+        assert shown == [{"error": "错误", "warning": "警告", "info": "提示"}[p["severity"]] for p in record["problems"]]
+        # The outputs wait for download; fetch them so that nothing is left behind.
+        annex = client.get(found["annex" if number == 1 else f"annex{number}"])
+        assert annex.status_code == 200 and annex.headers["content-type"] == XLSX
+        book = openpyxl.load_workbook(io.BytesIO(annex.content))
+        assert "项目支出绩效自评表" in book.sheetnames
+    verdict = "需要修改" if any_errors else "可以提交"
+    assert f'<h1 id="verdict">{verdict}</h1>' in page.text
+    assert page.text.count('<span class="tag warning">未核实</span>') == sum(
+        len(EXPECTED[key]["unverified_rows"]) for key in keys)
+    assert ('id="projects-note"' in page.text) == (len(keys) > 1)
     downloaded = client.get(found["record"]).json()
-    assert downloaded["total_score"] == record["total_score"]
+    assert downloaded == answer
+
+
+def test_a_workbook_of_two_annex_forms_shows_both_projects_each_with_its_annex(server, national):
+    """The second project's warning is on the page, under its own name, and each Annex is its project's."""
+    from perfeval_xl.evaluate import evaluate_path
+    from perfeval_xl.writers.annex import render_annex
+
+    client, _, _ = server
+    two = SAMPLES / "附件表单" / "某县住房和城乡建设局" / "2023_住建局项目自评表（两个项目）.xlsx"
+    page = check(client, two).text
+    assert '<h1 id="verdict">可以提交</h1>' in page
+    assert "错误 <b>0</b> 项 · 警告 <b>1</b> 项 · 提示 <b>0</b> 项" in page
+    assert "这个文件含 2 个项目" in page
+    assert "项目 1 / 2：城镇老旧小区改造项目" in page and "项目 2 / 2：城市道路照明设施维护" in page
+    assert cells(page, "findings-2")[0][:2] == ["警告", "城市道路照明维护!D7"]
+    assert '<p class="none" id="findings">未发现问题。</p>' in page
+    found = links(page)
+    results = evaluate_path(two, national, display_path=two.name)
+    for kind, result in zip(["annex", "annex2"], results):
+        assert client.get(found[kind]).content == render_annex(result)
 
 
 def test_result_page_lists_errors_first_with_cell_and_fix_and_the_annex_table(server):

@@ -41,8 +41,8 @@ from ..writers.record import to_json
 from .headers import SecurityHeaders
 from .pool import Busy, ScoringPool, default_workers
 from .receive import Refused, check_declared_length, receive_upload
-from .scoring import ANNEX, RECORD, VIEW
-from .view import FIX
+from .scoring import RECORD, VIEW, annex_file
+from .view import FIX, file_view
 
 MB = 1024 * 1024
 STATIC = Path(__file__).with_name("static")
@@ -213,15 +213,20 @@ async def _check(request: Request, state: State, *, with_annex: bool) -> Job:
         finally:
             upload.path.unlink(missing_ok=True)
     files = {"record": (RECORD, _stem(upload.shown_name) + "_检查结果.json", "application/json")}
-    if view.get("annex_name") and (folder / ANNEX).exists():
-        files["annex"] = (ANNEX, view["annex_name"], XLSX)
+    for index, project in enumerate(view["projects"]):
+        if project.get("annex_name") and (folder / annex_file(index)).exists():
+            kind = "annex" if index == 0 else f"annex{index + 1}"
+            files[kind] = (annex_file(index), project["annex_name"], XLSX)
+            project["annex_kind"] = kind
     return Job(folder, time.monotonic(), view, files)
 
 
 def _write_failure(state: State, folder: Path, upload, reason: str, reason_en: str) -> None:
     """The outputs of an upload whose child did not finish: its failure, as any unreadable file has."""
-    for name in (RECORD, VIEW, ANNEX):
+    for name in (RECORD, VIEW):
         (folder / name).unlink(missing_ok=True)
+    for annex in folder.glob("annex*.xlsx"):
+        annex.unlink(missing_ok=True)
     try:
         digest = sha256_of(upload.path)
     except OSError:
@@ -236,7 +241,7 @@ def _write_failure(state: State, folder: Path, upload, reason: str, reason_en: s
         "findings": [{"severity": "error", "label": found.severity.label, "location": "整个文件", "code": found.code,
                       "message": found.message, "fix": found.fix}],
     }
-    (folder / VIEW).write_text(json.dumps(view, ensure_ascii=False), "utf-8")
+    (folder / VIEW).write_text(json.dumps(file_view([view]), ensure_ascii=False), "utf-8")
 
 
 def _stem(name: str) -> str:

@@ -5,12 +5,14 @@ process of the page's own pool (pool.py), which is a contained reader like
 those of `check` and `batch`: its memory is capped (RLIMIT_AS), it dies with
 the server, and an alarm ends it past the time limit; so a reader that
 crashes, or loops, costs that worker and never the server. A workbook of
-several Annex forms is shown by its first project.
+several Annex forms is shown project by project, each with its own Annex
+(`annex.xlsx`, `annex-2.xlsx`, …).
 
 The child talks back through files only, never pickle: it writes
-`record.json` (the result record), `view.json` (what the result page shows)
-and, for a readable file, the Annex workbook `annex.xlsx` into the request's
-private folder, and the server reads them.
+`record.json` (the result record; for several projects a JSON array of their
+records), `view.json` (what the result page shows) and, for each readable
+project, its Annex workbook into the request's private folder, and the
+server reads them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from ..evaluate import evaluate_file
+from ..evaluate import evaluate_path
 from ..profiles import load_profile
 from ..writers.annex import annex_filename, render_annex
-from ..writers.record import to_json
-from .view import page_view
+from ..writers.record import to_json, to_record
+from .view import file_view, page_view
 
 RECORD, VIEW, ANNEX = "record.json", "view.json", "annex.xlsx"
 
@@ -35,20 +37,32 @@ def _profile(spec: str):
 
 
 def _score_upload(path: Path, profile_spec: str, shown_name: str):
-    """The one call that reads an uploaded file (in a contained worker, pool.py)."""
-    return evaluate_file(path, _profile(profile_spec), display_path=shown_name)
+    """The one call that reads an uploaded file (in a contained worker, pool.py): its projects' results."""
+    return evaluate_path(path, _profile(profile_spec), display_path=shown_name)
+
+
+def annex_file(index: int) -> str:
+    """The file in the request's folder holding the Annex of the upload's project `index` (from 0)."""
+    return ANNEX if index == 0 else f"annex-{index + 1}.xlsx"
 
 
 def score_upload(upload: str, out_dir: str, profile_spec: str, shown_name: str, with_annex: bool) -> None:
-    """Score the stored upload; write record.json, view.json and (when asked and readable) annex.xlsx."""
+    """Score the stored upload; write record.json, view.json and (when asked) each readable project's Annex."""
     out = Path(out_dir)
-    result = _score_upload(Path(upload), profile_spec, shown_name)
-    annex_name = None
-    if with_annex and result.ok:
-        _write(out / ANNEX, render_annex(result))
-        annex_name = annex_filename(result)
-    _write(out / RECORD, to_json(result, indent=2).encode("utf-8"))
-    _write(out / VIEW, json.dumps(page_view(result, annex_name), ensure_ascii=False).encode("utf-8"))
+    results = _score_upload(Path(upload), profile_spec, shown_name)
+    views = []
+    for index, result in enumerate(results):
+        annex_name = None
+        if with_annex and result.ok:
+            _write(out / annex_file(index), render_annex(result))
+            annex_name = annex_filename(result)
+        views.append(page_view(result, annex_name))
+    if len(results) == 1:
+        record = to_json(results[0], indent=2)
+    else:
+        record = json.dumps([to_record(result) for result in results], ensure_ascii=False, indent=2, allow_nan=False)
+    _write(out / RECORD, record.encode("utf-8"))
+    _write(out / VIEW, json.dumps(file_view(views), ensure_ascii=False).encode("utf-8"))
 
 
 def _write(path: Path, data: bytes) -> None:

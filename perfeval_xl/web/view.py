@@ -81,6 +81,16 @@ def page_view(result: Result, annex_name: str | None) -> dict:
     return view
 
 
+def file_view(projects: list[dict]) -> dict:
+    """The page of one uploaded file: its projects' views (page_view), one for most files, one per
+    sheet for a workbook of several Annex forms, and the verdict over all of them."""
+    view = {key: sum(project[key] for project in projects) for key in ("errors", "warnings", "infos")}
+    ok = all(project["ok"] for project in projects)
+    view.update(file=projects[0]["file"], verdict=PASS if ok else FIX, ok=ok,
+                readable=any(project["readable"] for project in projects), projects=projects)
+    return view
+
+
 def _spans(rows: list[dict], key: str, span: str, within: tuple[str, ...]) -> None:
     """Row spans for a column the Annex merges over equal neighbours: n on the first row, 0 below it."""
     start = 0
