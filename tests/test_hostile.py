@@ -30,7 +30,9 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from typer.testing import CliRunner
 
 from helpers import FIXTURES
-from helpers.hostile import MEMORY_BOUND_MB, TIME_BOUND_S, rewrite_zip, score_in_child
+from helpers.hostile import (
+    MEMORY_BOUND_MB, TIME_BOUND_S, deflated_zeros, rewrite_zip, score_in_child, zip_with_raw_part,
+)
 from helpers.hostile_once import once, session_folder
 from perfeval_xl.cli import app
 from perfeval_xl.evaluate import evaluate_file
@@ -74,44 +76,6 @@ def million_rows(clean: Path, target: Path, count: int = 1_000_000) -> Path:
                         for r in range(first, min(first + 10_000, 20 + count))
                     ))
                 out.write(b"</sheetData>" + tail)
-    return target
-
-
-def deflated_zeros(size: int) -> tuple[bytes, int]:
-    """`size` zero bytes, deflated (about 1000:1); and their CRC. Made in 1 MB steps."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    crc, pieces, block = 0, [], bytes(MB)
-    for done in range(0, size, MB):
-        chunk = block[: min(MB, size - done)]
-        crc = zlib.crc32(chunk, crc)
-        pieces.append(packer.compress(chunk))
-    pieces.append(packer.flush())
-    return b"".join(pieces), crc
-
-
-def zip_with_raw_part(source: Path, target: Path, part: str, compressed: bytes, crc: int,
-                      declared: int) -> Path:
-    """A copy of an intake whose `part` is replaced by already deflated bytes, with
-    whatever size the directory should claim for it (honest or not)."""
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            if info.filename != part:
-                new.writestr(info.filename, old.read(info))
-    # Append the raw part by hand: local header, data, then a rebuilt directory.
-    body = bytearray(target.read_bytes())
-    end = body.rfind(b"PK\x05\x06")
-    entries, directory_size, directory_offset = struct.unpack_from("<HII", body, end + 10)
-    directory = bytes(body[directory_offset : directory_offset + directory_size])
-    name = part.encode()
-    offset = directory_offset
-    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, crc, len(compressed), declared,
-                        len(name), 0) + name
-    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, crc, len(compressed),
-                          declared, len(name), 0, 0, 0, 0, 0, offset) + name
-    new_directory_offset = offset + len(local) + len(compressed)
-    record = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, entries + 1, entries + 1,
-                         len(directory) + len(central), new_directory_offset, 0)
-    target.write_bytes(bytes(body[:directory_offset]) + local + compressed + directory + central + record)
     return target
 
 

@@ -196,3 +196,128 @@ def test_report_reads_each_file_in_a_contained_child(tmp_path, monkeypatch, buil
                              "未能评分；其他文件不受影响 (worker-crashed)\n")
     assert "1 个文件：写出报告 0 份，失败 1" in result.stdout
     assert not (tmp_path / "out").exists()
+
+
+def _draft_with_core(tmp_path, build, change) -> tuple:
+    """A folder holding an intake and our draft of it whose docProps/core.xml entry `change(data, local, central)`
+    has patched in place (offsets of the entry's local header and of its directory record)."""
+    import struct
+    import zipfile
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    source = inbox / "a.xlsx"
+    source.write_bytes(build().read_bytes())
+    assert runner.invoke(app, ["report", str(source), "-o", str(tmp_path / "made")]).exit_code == 0
+    made = tmp_path / "made" / CLEAN_REPORT
+    data = bytearray(made.read_bytes())
+    with zipfile.ZipFile(made) as package:
+        info = package.getinfo("docProps/core.xml")
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46:central + 46 + struct.unpack_from("<H", data, central + 28)[0]] != b"docProps/core.xml":
+        central = data.find(b"PK\x01\x02", central + 4)
+    change(data, info.header_offset, central, info)
+    (inbox / "draft.docx").write_bytes(bytes(data))
+    return inbox, source, inbox / "draft.docx"
+
+
+def _encrypted(data, local, central, info):
+    import struct
+
+    for at in (local + 6, central + 8):
+        struct.pack_into("<H", data, at, struct.unpack_from("<H", data, at)[0] | 1)
+
+
+def _unknown_method(data, local, central, info):
+    import struct
+
+    struct.pack_into("<H", data, local + 8, 99)
+    struct.pack_into("<H", data, central + 10, 99)
+
+
+def _garbled(data, local, central, info):
+    import struct
+
+    name, extra = struct.unpack_from("<HH", data, local + 26)
+    start = local + 30 + name + extra
+    data[start:start + min(40, info.compress_size)] = b"\xff" * min(40, info.compress_size)
+
+
+@pytest.mark.parametrize("change", [_encrypted, _unknown_method, _garbled], ids=["encrypted", "unknown-method", "garbled"])
+def test_a_damaged_word_file_in_a_folder_is_read_and_reported_not_a_crash(tmp_path, build, change):
+    """The probe for our drafts takes any damage as "not ours": the file is read like any other and gets its own
+    failure, and the run goes on (a zlib error, an encrypted or unknown-method entry used to end it with a traceback)."""
+    inbox, _, draft = _draft_with_core(tmp_path, build, change)
+    assert source_of(draft) is None
+    result = runner.invoke(app, ["batch", str(inbox), "-o", str(tmp_path / "out"), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "2 个文件：评分 1 个项目，失败 1 个文件" in result.stdout and "已跳过" not in result.stderr
+    report = runner.invoke(app, ["report", str(inbox), "-o", str(tmp_path / "reports")])
+    assert report.exit_code == 1 and "2 个文件：写出报告 1 份，失败 1" in report.stdout
+    assert report.stderr.startswith(f"✗ {draft}: "), report.stderr
+
+
+def test_the_probe_inflates_no_more_than_its_bound_whatever_the_directory_says(tmp_path, build):
+    """A core.xml that the directory says is 1 KB and inflates to 60 MB: the probe stops at its 1 MB bound."""
+    import time
+    import tracemalloc
+
+    from helpers.hostile import deflated_zeros, zip_with_raw_part
+
+    assert runner.invoke(app, ["report", str(build()), "-o", str(tmp_path)]).exit_code == 0
+    zeros, crc = deflated_zeros(60 << 20)
+    bomb = zip_with_raw_part(tmp_path / CLEAN_REPORT, tmp_path / "liar.docx", "docProps/core.xml", zeros, crc, 1024)
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        assert source_of(bomb) is None
+        elapsed = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 5
+    assert peak < 4 << 20, peak         # the 1 MB bound and zipfile's buffers, nothing like 60 MB
+
+
+def test_a_named_draft_is_read_whatever_spelling_reaches_it(tmp_path, build, monkeypatch):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "clean.xlsx").write_bytes(build().read_bytes())
+    assert runner.invoke(app, ["report", str(inbox / "clean.xlsx"), "-o", str(inbox)]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    # The folder by its absolute path, the draft by a relative one: the same file, named on its own.
+    result = runner.invoke(app, ["batch", str(inbox), f"inbox/{CLEAN_REPORT}", "-o", "out", "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "2 个文件：评分 2 个项目" in result.stdout and "已跳过" not in result.stderr
+
+
+def test_a_report_of_a_word_report_is_not_read_again_on_a_rerun(tmp_path):
+    """A department's own Word report in DIR: `perfeval report DIR -o DIR` run three times leaves one draft of it."""
+    from helpers import SAMPLES
+
+    folder = tmp_path / "w"
+    folder.mkdir()
+    word = SAMPLES / "附件表单" / "忻州市应急管理局" / "2021_安全生产和应急管理督查检查经费_自评报告.docx"
+    (folder / "dept.docx").write_bytes(word.read_bytes())
+    for _ in range(3):
+        result = runner.invoke(app, ["report", str(folder), "-o", str(folder)])
+        assert result.exit_code == 0 and "1 个文件：写出报告 1 份，失败 0" in result.stdout, result.output
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["dept.docx", SEED_REPORT])
+
+
+def test_the_probe_reads_no_zip_directory_larger_than_a_report_has(tmp_path, build):
+    """Our draft with 20,000 more entries (a directory of over 1 MB, as a crafted file has) is not taken for ours:
+    zipfile would read such a directory whole; with 100 more it still is."""
+    import zipfile
+
+    assert runner.invoke(app, ["report", str(build()), "-o", str(tmp_path)]).exit_code == 0
+    made = tmp_path / CLEAN_REPORT
+    identifier = source_of(made)
+    assert identifier and identifier.startswith("sha256:")
+    for extra, expected in ((100, identifier), (20_000, None)):
+        copy = tmp_path / f"extra-{extra}.docx"
+        copy.write_bytes(made.read_bytes())
+        with zipfile.ZipFile(copy, "a") as package:
+            for index in range(extra):
+                package.writestr(f"customXml/item{index:05d}.xml", b"")
+        assert source_of(copy) == expected, extra

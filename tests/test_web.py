@@ -64,7 +64,7 @@ def api(client, path: Path, name: str | None = None) -> dict:
 
 
 def links(page: str) -> dict[str, str]:
-    return dict(re.findall(r'id="(annex\d*|record)-link" href="([^"]+)"', page))
+    return dict(re.findall(r'id="(annex(?:-\d+)?|record)-link" href="([^"]+)"', page))
 
 
 def cells(page: str, table: str) -> list[list[str]]:
@@ -120,7 +120,7 @@ def test_every_sample_gets_the_score_the_cli_gives(server, path):
     assert isinstance(answer, list) == (len(keys) > 1) and len(records) == len(keys)
     any_errors = False
     found = links(page.text)
-    assert sorted(found) == sorted(["record", "annex", *[f"annex{n}" for n in range(2, len(keys) + 1)]])
+    assert sorted(found) == sorted(["record", "annex", *[f"annex-{n}" for n in range(2, len(keys) + 1)]])
     for number, (key, record) in enumerate(zip(keys, records), 1):
         expected = EXPECTED[key]
         suffix = "" if number == 1 else f"-{number}"
@@ -135,7 +135,7 @@ def test_every_sample_gets_the_score_the_cli_gives(server, path):
         shown = [row[0] for row in cells(page.text, f"findings{suffix}")] if record["problems"] else []
         assert shown == [{"error": "错误", "warning": "警告", "info": "提示"}[p["severity"]] for p in record["problems"]]
         # The outputs wait for download; fetch them so that nothing is left behind.
-        annex = client.get(found["annex" if number == 1 else f"annex{number}"])
+        annex = client.get(found["annex" if number == 1 else f"annex-{number}"])
         assert annex.status_code == 200 and annex.headers["content-type"] == XLSX
         book = openpyxl.load_workbook(io.BytesIO(annex.content))
         assert "项目支出绩效自评表" in book.sheetnames
@@ -155,17 +155,26 @@ def test_a_workbook_of_two_annex_forms_shows_both_projects_each_with_its_annex(s
 
     client, _, _ = server
     two = SAMPLES / "附件表单" / "某县住房和城乡建设局" / "2023_住建局项目自评表（两个项目）.xlsx"
-    page = check(client, two).text
+    response = check(client, two)
+    page = response.text
     assert '<h1 id="verdict">可以提交</h1>' in page
     assert "错误 <b>0</b> 项 · 警告 <b>1</b> 项 · 提示 <b>0</b> 项" in page
     assert "这个文件含 2 个项目" in page
     assert "项目 1 / 2：城镇老旧小区改造项目" in page and "项目 2 / 2：城市道路照明设施维护" in page
     assert cells(page, "findings-2")[0][:2] == ["警告", "城市道路照明维护!D7"]
     assert '<p class="none" id="findings">未发现问题。</p>' in page
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), ids
     found = links(page)
     results = evaluate_path(two, national, display_path=two.name)
-    for kind, result in zip(["annex", "annex2"], results):
-        assert client.get(found[kind]).content == render_annex(result)
+    assert client.get(found["annex"]).content == render_annex(results[0])
+    # Reloaded after the first download: the other project's link is still there, under its own name.
+    reloaded = client.get(response.url).text
+    rest = links(reloaded)
+    assert sorted(rest) == ["annex-2", "record"]
+    assert "下载附件1 自评表（.xlsx）：城市道路照明设施维护</a>" in reloaded
+    assert client.get(rest["annex-2"]).content == render_annex(results[1])
+    assert client.get(rest["record"]).status_code == 200
 
 
 def test_result_page_lists_errors_first_with_cell_and_fix_and_the_annex_table(server):

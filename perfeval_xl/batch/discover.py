@@ -1,4 +1,4 @@
-"""Finding the spreadsheets under the files and folders a user names."""
+"""Finding the spreadsheets and Word reports under the files and folders a user names."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Discovery:
 
 
 def is_candidate(name: str) -> bool:
-    """A spreadsheet by its name, and neither an Excel/WPS lock file nor hidden."""
+    """A spreadsheet or Word report by its name, and neither an Excel/WPS lock file nor hidden."""
     return (
         not name.startswith((LOCK_PREFIX, "."))
         and name.lower().endswith(SUPPORTED_SUFFIXES)
@@ -62,12 +62,12 @@ def discover(inputs: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()
     excluded_names = {os.path.basename(path) for path in excluded}
     found: list[str] = []
     unreadable: list[str] = []
-    named: set[str] = set()
+    named: set[str] = set()      # the files named on their own, by real path
     for given in inputs:
         given = str(Path(given))
         if not os.path.isdir(given):
             found.append(given)
-            named.add(given)
+            named.add(os.path.realpath(given))
             continue
         stack = [given]
         while stack:
@@ -97,38 +97,36 @@ def discover(inputs: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()
         if real not in seen:
             seen.add(real)
             unique.append(path)
-    drafts = own_drafts([path for path in unique if path not in named], unique)
+    drafts = own_drafts([path for path in unique if os.path.realpath(path) not in named], unique)
     skipped = {draft for draft, _ in drafts}
     return Discovery([path for path in unique if path not in skipped], unreadable, drafts)
 
 
 def own_drafts(listed: list[str], inputs: list[str]) -> list[tuple[str, str]]:
     """(draft, source) for each Word file in `listed` that is a report this program
-    wrote (`perfeval report`, `batch --reports`) from a spreadsheet in `inputs`.
+    wrote (`perfeval report`, `batch --reports`) from another file in `inputs`.
 
     Such a draft is the same project as its source: read beside it, it would
     be scored twice, and `perfeval report DIR -o DIR` run again would write
     its report of its own report, as `… (2).docx`. The draft names its source
-    by the SHA-256 in its core properties; the spreadsheets are hashed only
-    when a listed Word file carries one.
+    by the SHA-256 in its core properties, as we write it (`sha256:` and 64
+    lower-case hex digits); the other inputs are hashed only when a listed
+    Word file carries one.
     """
-    from ..writers.report.names import IDENTIFIER_PREFIX, source_of
+    from ..writers.report.names import IDENTIFIER_PREFIX, identifier_of, source_of
 
     claims: dict[str, list[str]] = {}
     for path in listed:
         if path.lower().endswith(WORD_SUFFIXES):
             identifier = source_of(Path(path))
             if identifier and identifier.startswith(IDENTIFIER_PREFIX):
-                claims.setdefault(identifier[len(IDENTIFIER_PREFIX):].lower(), []).append(path)
+                claims.setdefault(identifier, []).append(path)
     if not claims:
         return []
     drafts = []
     for path in inputs:
-        if path.lower().endswith(WORD_SUFFIXES) or not claims:
-            continue
-        sha256 = _sha256(path)
-        for draft in claims.pop(sha256, []) if sha256 else []:
-            drafts.append((draft, path))
+        sha256 = _sha256(path) if claims else None
+        drafts += [(draft, path) for draft in (claims.pop(identifier_of(sha256), []) if sha256 else [])]
     return sorted(drafts, key=lambda pair: _path_key(pair[0]))
 
 

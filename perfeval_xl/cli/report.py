@@ -34,7 +34,7 @@ def report(
     found = discover(inputs)
     say_skipped(found)
     if not found.paths:
-        raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）")
+        raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）或 Word 报告（.docx .docm .doc）")
     names = ReportNames(out_dir, [Path(path) for path in found.paths])
     written = failed = 0
     for path in found.paths:

@@ -86,6 +86,8 @@ def file_view(projects: list[dict]) -> dict:
     sheet for a workbook of several Annex forms, and the verdict over all of them."""
     view = {key: sum(project[key] for project in projects) for key in ("errors", "warnings", "infos")}
     ok = all(project["ok"] for project in projects)
+    for number, project in enumerate(projects, 1):
+        project["number"] = number
     view.update(file=projects[0]["file"], verdict=PASS if ok else FIX, ok=ok,
                 readable=any(project["readable"] for project in projects), projects=projects)
     return view

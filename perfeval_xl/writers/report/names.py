@@ -19,6 +19,9 @@ from docx.opc.oxml import parse_xml
 IDENTIFIER_PREFIX = "sha256:"
 _DC_IDENTIFIER = "{http://purl.org/dc/elements/1.1/}identifier"
 _CORE_LIMIT = 1 << 20          # a core.xml larger than this is not one of ours
+_FILE_LIMIT = 50 << 20         # nor a file larger than any the reader takes
+_DIRECTORY_LIMIT = 1 << 20     # nor a zip directory larger than this (ours: a few KB)
+_EOCD_SEARCH = 22 + 65535      # the end-of-directory record and the longest comment it may carry
 
 
 def identifier_of(sha256: str) -> str:
@@ -26,29 +29,46 @@ def identifier_of(sha256: str) -> str:
 
 
 def source_of(path: Path) -> str | None:
-    """The identifier a report at `path` carries, or None when it is not a report we can read."""
+    """The identifier a report at `path` carries, or None when it is not a report we can read.
+
+    A probe, run in the main process on Word files found in the inputs
+    (batch.discover) and on files in a report's place (ReportNames): it
+    reads the zip's directory and one small part, within fixed bounds, and
+    any damage means "not ours" (the contained reader, which reads the file
+    later, says what is wrong with it).
+    """
     try:
         # O_NONBLOCK: a FIFO put in the file's place must not block the open.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _FILE_LIMIT:
                 return None
-            return _identifier(handle)
-    except OSError:
+            return _identifier(handle, info.st_size)
+    except Exception:       # zlib.error, RuntimeError (an encrypted part), NotImplementedError, EOFError…: not ours
         return None
 
 
-def _identifier(handle) -> str | None:
-    try:
-        with zipfile.ZipFile(handle) as package:
-            info = package.getinfo("docProps/core.xml")
-            if info.file_size > _CORE_LIMIT:
-                return None
-            # python-docx's parser: lxml with entities never resolved.
-            root = parse_xml(package.read(info))
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, SyntaxError):
+def _identifier(handle, size: int) -> str | None:
+    # The end-of-directory record says how large the directory is: a report's is a few KB, and
+    # zipfile would read a crafted one of hundreds of thousands of entries whole.
+    handle.seek(max(0, size - _EOCD_SEARCH))
+    tail = handle.read()
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or len(tail) < end + 22 or int.from_bytes(tail[end + 12:end + 16], "little") > _DIRECTORY_LIMIT:
         return None
-    found = root.find(_DC_IDENTIFIER)
+    handle.seek(0)
+    with zipfile.ZipFile(handle) as package:
+        info = package.getinfo("docProps/core.xml")
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                or info.file_size > _CORE_LIMIT:
+            return None
+        with package.open(info) as part:
+            data = part.read(_CORE_LIMIT + 1)      # inflated no further than the limit, whatever the directory says
+    if len(data) > _CORE_LIMIT:
+        return None
+    # python-docx's parser: lxml with entities never resolved.
+    found = parse_xml(data).find(_DC_IDENTIFIER)
     return found.text if found is not None and found.text else None
 
 
