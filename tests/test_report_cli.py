@@ -321,3 +321,24 @@ def test_the_probe_reads_no_zip_directory_larger_than_a_report_has(tmp_path, bui
             for index in range(extra):
                 package.writestr(f"customXml/item{index:05d}.xml", b"")
         assert source_of(copy) == expected, extra
+
+
+def test_the_probe_does_not_follow_a_zip64_record(tmp_path, build):
+    """zipfile takes the directory's size from a zip64 record when one precedes the end record, so a crafted file
+    could give the ordinary record a small size and the zip64 one a huge directory: a zip with zip64 records
+    (which python-docx never writes) is not taken for ours, even our own draft with them added."""
+    import struct
+    import zipfile
+
+    assert runner.invoke(app, ["report", str(build()), "-o", str(tmp_path)]).exit_code == 0
+    data = (tmp_path / CLEAN_REPORT).read_bytes()
+    assert data[-22:-18] == b"PK\x05\x06"          # no comment: the end record is the last 22 bytes
+    entries, size, offset = struct.unpack_from("<HII", data, len(data) - 22 + 10)
+    record64 = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, size, offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, len(data) - 22, 1)
+    crafted = tmp_path / "zip64.docx"
+    crafted.write_bytes(data[:-22] + record64 + locator + data[-22:])
+    with zipfile.ZipFile(crafted) as package:       # a valid zip, our identifier intact
+        assert package.testzip() is None and len(package.infolist()) == entries
+    assert source_of(tmp_path / CLEAN_REPORT) is not None
+    assert source_of(crafted) is None

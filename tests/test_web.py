@@ -421,3 +421,21 @@ def test_serve_without_the_extra_says_how_to_install_it(monkeypatch):
     assert result.exit_code == 2
     assert 'pip install "perfeval-xl[web]"' in result.output
     assert "starlette" in result.output
+
+
+def test_projects_without_a_name_are_numbered_by_their_place_after_a_download(server, tmp_path):
+    client, _, _ = server
+    book = openpyxl.load_workbook(SAMPLES / "附件表单" / "某县住房和城乡建设局" / "2023_住建局项目自评表（两个项目）.xlsx")
+    for sheet in book.worksheets:
+        sheet["B4"].value = None            # 项目名称 left blank on both forms
+    unnamed = tmp_path / "unnamed.xlsx"
+    book.save(unnamed)
+    response = check(client, unnamed)
+    assert "项目 1 / 2：（未填写项目名称）" in response.text and "项目 2 / 2：（未填写项目名称）" in response.text
+    found = links(response.text)
+    assert client.get(found["annex"]).status_code == 200
+    reloaded = client.get(response.url).text
+    labels = re.findall(r'id="(annex(?:-\d+)?)-link" href="[^"]+">\s*([^<]+?)\s*</a>', reloaded)
+    assert labels == [("annex-2", "下载附件1 自评表（.xlsx）：项目 2")]
+    for kind in ("annex-2", "record"):
+        assert client.get(found[kind]).status_code == 200

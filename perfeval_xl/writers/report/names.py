@@ -51,11 +51,19 @@ def source_of(path: Path) -> str | None:
 
 def _identifier(handle, size: int) -> str | None:
     # The end-of-directory record says how large the directory is: a report's is a few KB, and
-    # zipfile would read a crafted one of hundreds of thousands of entries whole.
+    # zipfile would read a crafted one of hundreds of thousands of entries whole. zipfile finds the
+    # record as this does (the last signature in the last 64 KB) and, when a zip64 locator lies just
+    # before it, takes the sizes from the zip64 record instead: python-docx never writes one, so such a
+    # file (or a record whose fields say "see zip64") is not ours.
     handle.seek(max(0, size - _EOCD_SEARCH))
     tail = handle.read()
     end = tail.rfind(b"PK\x05\x06")
-    if end < 0 or len(tail) < end + 22 or int.from_bytes(tail[end + 12:end + 16], "little") > _DIRECTORY_LIMIT:
+    if end < 0 or len(tail) < end + 22 or tail[max(0, end - 20):end].startswith(b"PK\x06\x07"):
+        return None
+    record = tail[end:end + 22]
+    fields = [int.from_bytes(record[at:at + 2], "little") for at in (4, 6, 8, 10)]
+    fields += [int.from_bytes(record[at:at + 4], "little") for at in (12, 16)]
+    if 0xFFFF in fields[:4] or 0xFFFFFFFF in fields[4:] or fields[4] > _DIRECTORY_LIMIT:
         return None
     handle.seek(0)
     with zipfile.ZipFile(handle) as package:
