@@ -396,6 +396,22 @@ def test_a_worker_that_dies_costs_only_its_upload(tmp_path, monkeypatch):
     assert list(root.iterdir()) == []
 
 
+def test_a_worker_that_died_while_idle_is_replaced_before_it_is_given_an_upload(tmp_path):
+    """A worker killed while waiting (the system's OOM killer, its fork server gone) costs no clerk's upload."""
+    import os
+    import signal
+
+    root = tmp_path / "serve"
+    root.mkdir()
+    with TestClient(create_app(Settings(workers=1, tmp_root=str(root)))) as client:
+        assert api(client, SEED)["total_score"] == 98.0
+        (worker,) = client.app.state.perfeval.pool._all
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(5)
+        assert api(client, SEED)["total_score"] == 98.0
+    assert list(root.iterdir()) == []
+
+
 def test_a_worker_that_hangs_is_stopped_at_the_timeout(tmp_path, monkeypatch):
     hang_workers_on(monkeypatch, "loop.xlsx")
     root = tmp_path / "serve"

@@ -149,6 +149,11 @@ class ScoringPool:
 
     def _run(self, args: tuple) -> Finished:
         worker = self._idle.get()
+        if not worker.process.is_alive():
+            # It died while idle (its fork server ended, or the system killed it): not this upload's
+            # doing, so the upload goes to a new worker instead of being reported as what killed it.
+            self._retire(worker)
+            worker = self._new_worker()
         try:
             worker.conn.send(args)
             if not worker.conn.poll(self.timeout):
