@@ -229,21 +229,22 @@ def evaluate_contained(path: Path, profile: Profile, shown: str, limits: Limits 
         return run_contained(_evaluate_within, path, profile, shown, limits,
                              max_memory_bytes=limits.max_memory_bytes, max_seconds=limits.max_seconds)
     except ReadTimeout:
-        return (failed(shown, _digest_or_blank(path, limits), profile, timeout_problem(limits.max_seconds)),)
+        return (failed(shown, digest_or_blank(path, limits), profile, timeout_problem(limits.max_seconds)),)
     except MemoryError:
-        return (failed(shown, _digest_or_blank(path, limits), profile, memory_problem(limits)),)
+        return (failed(shown, digest_or_blank(path, limits), profile, memory_problem(limits)),)
     except ChildDied as died:
         reason = f"读取进程异常退出（{signal_name(died.exitcode)}），文件可能过于复杂或已损坏"
         reason_en = f"the reading process died ({signal_name(died.exitcode)})"
-        return (failed(shown, _digest_or_blank(path, limits), profile,
+        return (failed(shown, digest_or_blank(path, limits), profile,
                       problem("worker-crashed", ERROR, reason=reason, reason_en=reason_en)),)
     except RuntimeError as exc:
         reason = str(exc)[:300]
-        return (failed(shown, _digest_or_blank(path, limits), profile,
+        return (failed(shown, digest_or_blank(path, limits), profile,
                       problem("worker-crashed", ERROR, reason=reason, reason_en=reason)),)
 
 
-def _digest_or_blank(path: Path, limits: Limits) -> str:
+def digest_or_blank(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The file's SHA-256 as its record gives it; "" for one too large to be read, or not readable."""
     try:
         return sha256_of(path) if os.stat(path).st_size <= limits.max_file_bytes else ""
     except OSError:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from ..reading.grid import SUPPORTED_SUFFIXES, WORD_SUFFIXES
-from ..reading.preflight import DEFAULT_LIMITS
 
 LOCK_PREFIX = "~$"
 
@@ -92,12 +91,15 @@ def discover(inputs: Iterable[str | Path], *, exclude: Iterable[str | Path] = ()
     found.sort(key=_path_key)
     seen: set[str] = set()
     unique = []
+    listed = []         # reached through a folder, not named on their own
     for path in found:
         real = os.path.realpath(path)
         if real not in seen:
             seen.add(real)
             unique.append(path)
-    drafts = own_drafts([path for path in unique if os.path.realpath(path) not in named], unique)
+            if real not in named:
+                listed.append(path)
+    drafts = own_drafts(listed, unique)
     skipped = {draft for draft, _ in drafts}
     return Discovery([path for path in unique if path not in skipped], unreadable, drafts)
 
@@ -123,18 +125,12 @@ def own_drafts(listed: list[str], inputs: list[str]) -> list[tuple[str, str]]:
                 claims.setdefault(identifier, []).append(path)
     if not claims:
         return []
+    from ..evaluate import digest_or_blank
+
     drafts = []
     for path in inputs:
-        sha256 = _sha256(path) if claims else None
+        if not claims:
+            break
+        sha256 = digest_or_blank(Path(path))
         drafts += [(draft, path) for draft in (claims.pop(identifier_of(sha256), []) if sha256 else [])]
     return sorted(drafts, key=lambda pair: _path_key(pair[0]))
-
-
-def _sha256(path: str) -> str | None:
-    """The file's SHA-256 as its record gives it; None for one too large to be read, or not readable."""
-    from ..evaluate import sha256_of
-
-    try:
-        return sha256_of(Path(path)) if os.path.getsize(path) <= DEFAULT_LIMITS.max_file_bytes else None
-    except OSError:
-        return None
