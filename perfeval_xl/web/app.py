@@ -215,7 +215,7 @@ async def _check(request: Request, state: State, *, with_annex: bool) -> Job:
     files = {"record": (RECORD, _stem(upload.shown_name) + "_检查结果.json", "application/json")}
     for index, project in enumerate(view["projects"]):
         if project.get("annex_name") and (folder / annex_file(index)).exists():
-            kind = "annex" if index == 0 else f"annex-{index + 1}"
+            kind = annex_file(index).removesuffix(".xlsx")       # annex, annex-2, …
             files[kind] = (annex_file(index), project["annex_name"], XLSX)
             project["annex_kind"] = kind
     return Job(folder, time.monotonic(), view, files)

@@ -25,7 +25,7 @@ from pathlib import Path
 from ..evaluate import evaluate_path
 from ..profiles import load_profile
 from ..writers.annex import annex_filename, render_annex
-from ..writers.record import to_json, to_record
+from ..writers.record import to_json, to_json_list
 from .view import file_view, page_view
 
 RECORD, VIEW, ANNEX = "record.json", "view.json", "annex.xlsx"
@@ -57,10 +57,7 @@ def score_upload(upload: str, out_dir: str, profile_spec: str, shown_name: str, 
             _write(out / annex_file(index), render_annex(result))
             annex_name = annex_filename(result)
         views.append(page_view(result, annex_name))
-    if len(results) == 1:
-        record = to_json(results[0], indent=2)
-    else:
-        record = json.dumps([to_record(result) for result in results], ensure_ascii=False, indent=2, allow_nan=False)
+    record = to_json(results[0], indent=2) if len(results) == 1 else to_json_list(results, indent=2)
     _write(out / RECORD, record.encode("utf-8"))
     _write(out / VIEW, json.dumps(file_view(views), ensure_ascii=False).encode("utf-8"))
 

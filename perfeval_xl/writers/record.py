@@ -77,5 +77,14 @@ def to_record(result: Result) -> dict:
 
 
 def to_json(result: Result, *, indent: int | None = None) -> str:
+    return _dumps(to_record(result), indent)
+
+
+def to_json_list(results, *, indent: int | None = None) -> str:
+    """The records of several results (the projects of one file) as one JSON array."""
+    return _dumps([to_record(result) for result in results], indent)
+
+
+def _dumps(value, indent: int | None) -> str:
     # allow_nan=False: a non-finite number that got this far is a bug, never invalid JSON.
-    return json.dumps(to_record(result), ensure_ascii=False, indent=indent, sort_keys=False, allow_nan=False)
+    return json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False, allow_nan=False)
