@@ -10,7 +10,7 @@ import typer
 
 from .app import app
 from .common import (
-    LayoutOption, ProfileOption, StrictOption, console, load_layout_option, load_profile_option, marks,
+    NOTHING_FOUND, LayoutOption, ProfileOption, StrictOption, console, load_layout_option, load_profile_option, marks,
     name_list, require_inputs, require_out_dir, say_skipped,
 )
 
@@ -58,7 +58,7 @@ def batch(
     found = discover(inputs, exclude=(*output_paths(out_dir), report_dir(out_dir)))
     say_skipped(found)
     if not found.paths:
-        raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）或 Word 报告（.docx .docm .doc）")
+        raise UsageError(NOTHING_FOUND)
     err = console(stderr=True)
     columns = (
         TextColumn("评分"), BarColumn(), MofNCompleteColumn(), TextColumn("失败 {task.fields[failed]}"),

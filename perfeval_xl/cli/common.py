@@ -23,7 +23,8 @@ StrictOption = Annotated[bool, typer.Option(
     "--strict", help="作为关卡运行：有文件未能读取或有错误级问题时，退出状态为 1（默认只要写出了输出即为 0）。")]
 OutDirOption = Annotated[Path, typer.Option("--output-dir", "-o", metavar="文件夹", help="输出写入的文件夹（不存在时新建）。")]
 
-SPREADSHEETS = ".xlsx .xlsm .xls .ods"
+# What batch and report say when the inputs hold nothing they read.
+NOTHING_FOUND = "给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）或 Word 报告（.docx .docm .doc）"
 
 
 def say_skipped(found) -> None:

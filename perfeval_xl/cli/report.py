@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import ProfileOption, failure_line, load_profile_option, say_skipped
+from .common import NOTHING_FOUND, ProfileOption, failure_line, load_profile_option, say_skipped
 
 
 @app.command()
@@ -34,7 +34,7 @@ def report(
     found = discover(inputs)
     say_skipped(found)
     if not found.paths:
-        raise UsageError("给定的文件和文件夹中没有表格文件（.xlsx .xlsm .xls .ods）或 Word 报告（.docx .docm .doc）")
+        raise UsageError(NOTHING_FOUND)
     names = ReportNames(out_dir, [Path(path) for path in found.paths])
     written = failed = 0
     for path in found.paths:
